@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+struct parse_state {
+        struct config *cfg;
+        const char *name;       /* file name for messages */
+        const char *text;
+        char *error;            /* reason of the first failure, without file:line */
+        unsigned seen;          /* bit per key_table entry: set once */
+};
+
+typedef int (*value_parser)(const char *value, void *field, char **ret_reason);
+
+struct key_def {
+        const char *section;
+        const char *key;
+        value_parser parse;
+        size_t offset;
+};
+
+static int reason(char **ret_reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reason(char **ret_reason, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(ret_reason, fmt, ap) < 0)
+                *ret_reason = NULL;
+        va_end(ap);
+        return -EINVAL;
+}
+
+static int set_string(char **field, const char *value) {
+        char *copy = strdup(value);
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+static bool is_safe_name(const char *s, size_t max, bool allow_dot_dash) {
+        size_t len = strlen(s);
+        if (len == 0 || len > max || STREQ(s, ".") || STREQ(s, ".."))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_' &&
+                    !(allow_dot_dash && (*p == '-' || *p == '.')))
+                        return false;
+        return true;
+}
+
+bool ifname_is_valid(const char *s) {
+        /* IFNAMSIZ - 1; the kernel also refuses '/', ':' and whitespace. */
+        return is_safe_name(s, 15, true) && !STREQ(s, "lo");
+}
+
+int parse_bool(const char *s, bool *ret) {
+        static const char *const yes[] = { "yes", "true", "on", "1" };
+        static const char *const no[] = { "no", "false", "off", "0" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcasecmp(s, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret) {
+        char buf[INET_ADDRSTRLEN + 4];
+        if (strlen(s) >= sizeof buf)
+                return -EINVAL;
+        strcpy(buf, s);
+        char *slash = strchr(buf, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        const char *len = slash + 1;
+        if (!isdigit((unsigned char) len[0]) || (len[1] && !isdigit((unsigned char) len[1])) ||
+            (len[1] && len[2]) || (len[0] == '0' && len[1]))
+                return -EINVAL;
+        int prefixlen = atoi(len);
+        if (prefixlen < 1 || prefixlen > 30)
+                return -ERANGE;
+        struct in_addr addr;
+        if (inet_pton(AF_INET, buf, &addr) != 1)
+                return -EINVAL;
+        ret->addr = addr;
+        ret->prefixlen = (uint8_t) prefixlen;
+        return 0;
+}
+
+static int parse_name(const char *v, void *field, char **r) {
+        if (!is_safe_name(v, 64, true))
+                return reason(r, "invalid name '%s' (1-64 characters of A-Z a-z 0-9 . _ -)", v);
+        return set_string(field, v);
+}
+
+static int parse_ifname(const char *v, void *field, char **r) {
+        if (!ifname_is_valid(v))
+                return reason(r, "invalid interface name '%s' (1-15 characters of A-Z a-z 0-9 . _ -, not 'lo')", v);
+        return set_string(field, v);
+}
+
+static int parse_table(const char *v, void *field, char **r) {
+        if (!is_safe_name(v, 32, false) || !isalpha((unsigned char) v[0]))
+                return reason(r, "invalid nftables table name '%s' (a letter, then up to 31 of A-Z a-z 0-9 _)", v);
+        return set_string(field, v);
+}
+
+static int parse_path(const char *v, void *field, char **r) {
+        if (v[0] != '/')
+                return reason(r, "'%s' is not an absolute path", v);
+        if (strlen(v) > 200)
+                return reason(r, "path '%.40s...' is too long (at most 200 characters)", v);
+        for (const char *p = v; *p; p++)
+                if (iscntrl((unsigned char) *p) || isspace((unsigned char) *p))
+                        return reason(r, "path '%s' contains whitespace or control characters", v);
+        return set_string(field, v);
+}
+
+static int parse_address(const char *v, void *field, char **r) {
+        int ret = parse_ipv4_prefix(v, field);
+        if (ret == -ERANGE)
+                return reason(r, "prefix length of '%s' must be between 1 and 30", v);
+        if (ret < 0)
+                return reason(r, "invalid IPv4 address '%s' (expected ADDRESS/PREFIXLEN, e.g. 10.200.1.18/30)", v);
+        return 0;
+}
+
+static int parse_boolean(const char *v, void *field, char **r) {
+        if (parse_bool(v, field) < 0)
+                return reason(r, "invalid boolean '%s' (expected yes or no)", v);
+        return 0;
+}
+
+#define NS(f) offsetof(struct config, ns.f)
+#define DM(f) offsetof(struct config, daemon.f)
+static const struct key_def key_table[] = {
+        { "namespace", "name",          parse_name,    NS(name) },
+        { "namespace", "netns_dir",     parse_path,    NS(netns_dir) },
+        { "namespace", "host_veth",     parse_ifname,  NS(host_veth) },
+        { "namespace", "ns_veth",       parse_ifname,  NS(ns_veth) },
+        { "namespace", "host_address",  parse_address, NS(host_address) },
+        { "namespace", "ns_address",    parse_address, NS(ns_address) },
+        { "namespace", "nft_table",     parse_table,   NS(nft_table) },
+        { "namespace", "resolv_conf",   parse_path,    NS(resolv_conf) },
+        { "namespace", "etc_netns_dir", parse_path,    NS(etc_netns_dir) },
+        { "namespace", "keep_on_exit",  parse_boolean, NS(keep_on_exit) },
+        { "daemon",    "socket",        parse_path,    DM(socket) },
+        { "daemon",    "state_dir",     parse_path,    DM(state_dir) },
+};
+_Static_assert(ELEMENTSOF(key_table) <= 32, "seen bitmap too small");
+
+static const char *const known_sections[] = { "namespace", "daemon" };
+
+static bool section_is_known(const char *section) {
+        for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+                if (STREQ(section, known_sections[i]))
+                        return true;
+        return false;
+}
+
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value) {
+        struct parse_state *st = user;
+        char *r = NULL;
+
+        if (!section_is_known(section)) {
+                reason(&st->error, section[0] ? "key '%s' in unknown section [%s]" : "key '%s' outside of any section",
+                       name, section);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(key_table); i++) {
+                const struct key_def *k = &key_table[i];
+                if (!STREQ(k->section, section) || !STREQ(k->key, name))
+                        continue;
+                if (st->seen & (1u << i)) {
+                        reason(&st->error, "duplicate key '%s' in [%s]", name, section);
+                        return 0;
+                }
+                st->seen |= 1u << i;
+                if (value[0] == '\0') {
+                        reason(&st->error, "empty value for '%s'", name);
+                        return 0;
+                }
+                int ret = k->parse(value, (char *) st->cfg + k->offset, &r);
+                if (ret < 0) {
+                        st->error = r ? r : strdup(ret == -ENOMEM ? "out of memory" : "invalid value");
+                        return 0;
+                }
+                return 1;
+        }
+        reason(&st->error, "unknown key '%s' in [%s]", name, section);
+        return 0;
+}
+
+/* Line number (1-based) where key is set in section, 0 when not found: for errors that
+ * involve more than one key, which inih cannot attribute to a line. */
+static unsigned find_key_line(const char *text, const char *section, const char *key) {
+        char cur[128] = "";
+        unsigned line = 0;
+        for (const char *p = text; *p; ) {
+                line++;
+                const char *eol = strchrnul(p, '\n');
+                const char *s = p;
+                while (s < eol && isspace((unsigned char) *s))
+                        s++;
+                if (*s == '[') {
+                        const char *close = memchr(s, ']', (size_t) (eol - s));
+                        size_t n = close ? (size_t) (close - s - 1) : 0;
+                        if (n < sizeof cur) {
+                                memcpy(cur, s + 1, n);
+                                cur[n] = '\0';
+                        }
+                } else if (STREQ(cur, section) && strncmp(s, key, strlen(key)) == 0) {
+                        const char *t = s + strlen(key);
+                        while (t < eol && (*t == ' ' || *t == '\t'))
+                                t++;
+                        if (t < eol && (*t == '=' || *t == ':'))
+                                return line;
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return 0;
+}
+
+/* Checks inih cannot do: size, NUL bytes, line length, section headers (inih only reports
+ * sections that have keys). */
+static int prescan(const char *text, size_t len, unsigned *ret_line, char **ret_reason) {
+        if (memchr(text, '\0', len))
+                return reason(ret_reason, "file contains a NUL byte"), *ret_line = 0, -EINVAL;
+        unsigned line = 0;
+        for (const char *p = text; *p; ) {
+                line++;
+                const char *eol = strchrnul(p, '\n');
+                *ret_line = line;
+                if ((size_t) (eol - p) > CONFIG_MAX_LINE)
+                        return reason(ret_reason, "line longer than %d characters", CONFIG_MAX_LINE);
+                const char *s = p;
+                while (s < eol && isspace((unsigned char) *s))
+                        s++;
+                if (*s == '[') {
+                        const char *close = memchr(s, ']', (size_t) (eol - s));
+                        if (!close)
+                                return reason(ret_reason, "section header without ']'");
+                        char name[128];
+                        size_t n = (size_t) (close - s - 1);
+                        if (n >= sizeof name)
+                                return reason(ret_reason, "section name too long");
+                        memcpy(name, s + 1, n);
+                        name[n] = '\0';
+                        if (!section_is_known(name))
+                                return reason(ret_reason, "unknown section [%s]", name);
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return 0;
+}
+
+static int cross_check(const struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
+        const struct ipv4_prefix *h = &cfg->ns.host_address, *n = &cfg->ns.ns_address;
+        uint32_t ha = ntohl(h->addr.s_addr), na = ntohl(n->addr.s_addr);
+
+        *ret_line = find_key_line(text, "namespace", "ns_address");
+        if (!*ret_line)
+                *ret_line = find_key_line(text, "namespace", "host_address");
+        if (h->prefixlen != n->prefixlen)
+                return reason(ret_reason, "host_address and ns_address must have the same prefix length");
+        uint32_t mask = h->prefixlen ? ~0u << (32 - h->prefixlen) : 0;
+        if ((ha & mask) != (na & mask))
+                return reason(ret_reason, "host_address and ns_address must be in the same subnet");
+        if (ha == na)
+                return reason(ret_reason, "host_address and ns_address must differ");
+        uint32_t bcast = (na & mask) | ~mask;
+        if ((ha & ~mask) == 0 || (na & ~mask) == 0 || ha == bcast || na == bcast)
+                return reason(ret_reason, "host_address and ns_address must not be the network or broadcast address");
+        uint8_t first = (uint8_t) (na >> 24);
+        if (first == 127 || first == 0 || first >= 224)
+                return reason(ret_reason, "addresses must be unicast and outside 127.0.0.0/8");
+        return 0;
+}
+
+int config_init(struct config *cfg) {
+        *cfg = (struct config) {
+                .ns.keep_on_exit = false,
+        };
+        struct { char **field; const char *value; } defaults[] = {
+                { &cfg->ns.name, "clearnet" },
+                { &cfg->ns.netns_dir, "/run/netns" },
+                { &cfg->ns.host_veth, "veth-clearnet" },
+                { &cfg->ns.ns_veth, "veth0" },
+                { &cfg->ns.nft_table, "clearnet" },
+                { &cfg->ns.resolv_conf, "/etc/resolv-over-clearnet.conf" },
+                { &cfg->ns.etc_netns_dir, "/etc/netns" },
+                { &cfg->daemon.socket, "/run/clearnet/nsd.sock" },
+                { &cfg->daemon.state_dir, "/run/clearnet" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
+                if (set_string(defaults[i].field, defaults[i].value) < 0) {
+                        config_free(cfg);
+                        return -ENOMEM;
+                }
+        (void) parse_ipv4_prefix("10.200.1.17/30", &cfg->ns.host_address);
+        (void) parse_ipv4_prefix("10.200.1.18/30", &cfg->ns.ns_address);
+        return 0;
+}
+
+void config_free(struct config *cfg) {
+        free(cfg->path);
+        free(cfg->ns.name);
+        free(cfg->ns.netns_dir);
+        free(cfg->ns.host_veth);
+        free(cfg->ns.ns_veth);
+        free(cfg->ns.nft_table);
+        free(cfg->ns.resolv_conf);
+        free(cfg->ns.etc_netns_dir);
+        free(cfg->daemon.socket);
+        free(cfg->daemon.state_dir);
+        *cfg = (struct config) {};
+}
+
+static int format_error(char **ret_error, const char *name, unsigned line, const char *why) {
+        int r;
+        if (line > 0)
+                r = asprintf(ret_error, "%s:%u: %s", name, line, why ? why : "syntax error");
+        else
+                r = asprintf(ret_error, "%s: %s", name, why ? why : "syntax error");
+        if (r < 0)
+                *ret_error = NULL;
+        return -EINVAL;
+}
+
+int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error) {
+        struct parse_state st = { .cfg = cfg, .name = name, .text = text };
+        _cleanup_free_ char *why = NULL;
+        unsigned line = 0;
+
+        *ret_error = NULL;
+        if (prescan(text, len, &line, &why) < 0)
+                return format_error(ret_error, name, line, why);
+
+        /* Debian's inih exposes its options as globals; '#' inline comments are used
+         * throughout our examples, and a key split over lines would only confuse. */
+        ini_inline_comment_prefixes = (char *) ";#";
+        ini_allow_inline_comments = true;
+        ini_allow_multiline = false;
+        ini_stop_on_first_error = true;
+        ini_use_stack = false;
+        ini_allow_realloc = true;
+        ini_max_line = CONFIG_MAX_LINE + 3;
+
+        int r = ini_parse_string(text, on_ini_entry, &st);
+        if (r != 0) {
+                _cleanup_free_ char *err = st.error;
+                if (r < 0)
+                        return format_error(ret_error, name, 0, "out of memory");
+                return format_error(ret_error, name, (unsigned) r, err ? err : "syntax error (expected 'key = value' or '[section]')");
+        }
+        if (cross_check(cfg, text, &line, &why) < 0)
+                return format_error(ret_error, name, line, why);
+        return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        *ret_error = NULL;
+        int r = read_file_limited(path, CONFIG_MAX_SIZE, &text, &len);
+        if (r < 0) {
+                if (asprintf(ret_error, "%s: %s", path,
+                             r == -EFBIG ? "file larger than 64 KiB" : strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        r = set_string(&cfg->path, path);
+        if (r < 0)
+                return r;
+        return config_load_string(cfg, path, text, len, ret_error);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The config file (INI, parsed with inih): defaults, parsing, validation. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH CLEARNET_SYSCONFDIR "/clearnet/clearnet.conf"
+#define CONFIG_MAX_SIZE (64 * 1024)
+#define CONFIG_MAX_LINE 1024
+
+struct ipv4_prefix {
+        struct in_addr addr;   /* network byte order */
+        uint8_t prefixlen;
+};
+
+struct namespace_config {
+        char *name;            /* also the file name under netns_dir */
+        char *netns_dir;
+        char *host_veth;
+        char *ns_veth;
+        struct ipv4_prefix host_address;
+        struct ipv4_prefix ns_address;
+        char *nft_table;
+        char *resolv_conf;
+        char *etc_netns_dir;   /* where `ip netns exec` looks for per-netns /etc files */
+        bool keep_on_exit;
+};
+
+struct daemon_config {
+        char *socket;
+        char *state_dir;       /* original sysctl values, so a later --teardown can restore them */
+};
+
+struct config {
+        char *path;
+        struct namespace_config ns;
+        struct daemon_config daemon;
+};
+
+/* Fill *cfg with the defaults. */
+int config_init(struct config *cfg);
+void config_free(struct config *cfg);
+
+/* Parse a file over the defaults. On failure returns a negative errno and, when the file
+ * itself is at fault, a "file:line: reason" message in ret_error (caller frees). */
+int config_load(struct config *cfg, const char *path, char **ret_error);
+/* Same, from a buffer; name is used in messages. */
+int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error);
+
+/* Helpers also used by tests. */
+int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret);
+int parse_bool(const char *s, bool *ret);
+bool ifname_is_valid(const char *s);

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* clearnet-nsd: command line, signals and the main loop. */
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+enum mode { MODE_RUN, MODE_CHECK, MODE_TEARDOWN };
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: clearnet-nsd [--config FILE] [--check | --teardown]\n"
+                "Keep the clearnet network namespace: a veth pair to the host, NAT out to the\n"
+                "internet, no way back to the host, and its own DNS.\n\n"
+                "  -c, --config FILE  configuration file (default %s)\n"
+                "      --check        validate the configuration and exit\n"
+                "      --teardown     remove what an earlier run left, then exit\n"
+                "  -h, --help         show this help\n"
+                "  -V, --version      show the version\n",
+                CONFIG_DEFAULT_PATH);
+}
+
+static int parse_args(int argc, char **argv, const char **ret_config, enum mode *ret_mode) {
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "check", no_argument, NULL, 'k' },
+                { "teardown", no_argument, NULL, 't' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {}
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "c:hV", options, NULL)) >= 0) {
+                switch (c) {
+                case 'c': *ret_config = optarg; break;
+                case 'k':
+                case 't':
+                        if (*ret_mode != MODE_RUN) {
+                                log_error("--check and --teardown cannot be combined");
+                                return -EINVAL;
+                        }
+                        *ret_mode = c == 'k' ? MODE_CHECK : MODE_TEARDOWN;
+                        break;
+                case 'h': usage(stdout); return 0;
+                case 'V': printf("clearnet-nsd %s\n", CLEARNET_VERSION); return 0;
+                default:
+                        log_error("unknown option; see --help");
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                log_error("unexpected argument '%s'; see --help", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+static int serve(struct nsd *n, int sigfd) {
+        for (;;) {
+                struct pollfd p = { .fd = sigfd, .events = POLLIN };
+                if (poll(&p, 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_errno(LOG_ERR, negative_errno(), "poll failed");
+                }
+                struct signalfd_siginfo si;
+                ssize_t len = read(sigfd, &si, sizeof si);
+                if (len != (ssize_t) sizeof si)
+                        continue;
+                if (si.ssi_signo == SIGHUP) {
+                        sd_notify(0, "RELOADING=1");
+                        log_info("SIGHUP: re-reading the DNS file and re-checking everything");
+                        (void) nsd_reconcile(n);
+                        sd_notify(0, "READY=1");
+                        continue;
+                }
+                log_info("%s: stopping", strsignal((int) si.ssi_signo));
+                return 0;
+        }
+}
+
+static int run(const struct config *cfg) {
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        _cleanup_close_ int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sigfd < 0)
+                return log_errno(LOG_ERR, negative_errno(), "signalfd failed");
+
+        struct nsd n;
+        nsd_init(&n, cfg);
+        _cleanup_free_ char *err = NULL;
+        int r = nsd_bring_up(&n, &err);
+        if (r < 0) {
+                log_error("%s", err ? err : "cannot bring up the namespace");
+                nsd_done(&n);
+                return r;
+        }
+        (void) pidfile_write(cfg->daemon.state_dir, cfg->ns.name, getpid());
+        log_warning("note: nftables verdicts are not final across tables; if the host firewall's own "
+                    "forward chain drops traffic, it also needs an accept rule for %s (see README)",
+                    cfg->ns.host_veth);
+        log_info("ready: namespace '%s' at %s/%s, %s <-> %s", cfg->ns.name, cfg->ns.netns_dir, cfg->ns.name,
+                 cfg->ns.host_veth, cfg->ns.ns_veth);
+        sd_notifyf(0, "READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
+
+        r = serve(&n, sigfd);
+        sd_notify(0, "STOPPING=1");
+        if (cfg->ns.keep_on_exit) {
+                log_info("keep_on_exit = yes: leaving namespace '%s' in place", cfg->ns.name);
+                (void) pidfile_remove(cfg->daemon.state_dir, cfg->ns.name);
+        } else {
+                free(err);
+                err = NULL;
+                int q = nsd_teardown(&n, &err);
+                if (q < 0) {
+                        log_error("teardown incomplete: %s", err ? err : "unknown error");
+                        r = r < 0 ? r : q;
+                } else
+                        log_info("namespace '%s' removed", cfg->ns.name);
+        }
+        nsd_done(&n);
+        return r;
+}
+
+static int teardown(const struct config *cfg) {
+        struct nsd n;
+        nsd_init(&n, cfg);
+        _cleanup_free_ char *err = NULL;
+        int r = nsd_teardown(&n, &err);
+        nsd_done(&n);
+        if (r < 0)
+                log_error("%s", err ? err : "teardown failed");
+        else
+                log_info("removed namespace '%s' and everything clearnet-nsd made for it", cfg->ns.name);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        log_setup("clearnet-nsd");
+        const char *path = CONFIG_DEFAULT_PATH;
+        enum mode mode = MODE_RUN;
+        int r = parse_args(argc, argv, &path, &mode);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+
+        struct config cfg;
+        if (config_init(&cfg) < 0) {
+                log_error("out of memory");
+                return 1;
+        }
+        _cleanup_free_ char *err = NULL;
+        r = config_load(&cfg, path, &err);
+        if (r < 0) {
+                /* Exactly "file:line: reason": scripts and tests read it. */
+                fprintf(stderr, "%s\n", err ? err : "cannot load the configuration");
+                config_free(&cfg);
+                return 1;
+        }
+        switch (mode) {
+        case MODE_CHECK:
+                r = 0;
+                break;
+        case MODE_TEARDOWN:
+                r = teardown(&cfg);
+                break;
+        case MODE_RUN:
+                r = run(&cfg);
+                break;
+        }
+        config_free(&cfg);
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The named network namespace: a bind mount of an nsfs inode at <netns_dir>/<name>, as
+ * iproute2's `ip netns add` makes it, and moving the (single-threaded) daemon in and out. */
+#pragma once
+#include <stdbool.h>
+
+/* Open the namespace at dir/name. -ENOENT when there is none; -ENOTUNIQ (with a reason)
+ * when the path exists but is not a network namespace. */
+int netns_open(const char *dir, const char *name, int *ret_fd);
+/* Create a fresh namespace and bind-mount it at dir/name (which must not exist). */
+int netns_create(const char *dir, const char *name, int *ret_fd);
+/* Unmount and remove dir/name; 0 when it was not there. */
+int netns_remove(const char *dir, const char *name);
+
+/* Switch the calling thread into ns_fd; *ret_saved gets an fd of the namespace it left. */
+int netns_enter(int ns_fd, int *ret_saved);
+/* Go back to the namespace saved by netns_enter and close it. */
+int netns_leave(int *saved);

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The config parser: good files and every kind of malformed one, with its message. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static int failures;
+
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+        fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+static int load(const char *text, struct config *cfg, char **err) {
+        config_init(cfg);
+        return config_load_string(cfg, "test.conf", text, strlen(text), err);
+}
+
+static void test_defaults(void) {
+        struct config cfg;
+        char *err = NULL;
+        int r = load("", &cfg, &err);
+        CHECK(r == 0, "empty file should be valid: %s", err ? err : "");
+        CHECK(strcmp(cfg.ns.name, "clearnet") == 0, "default name");
+        CHECK(strcmp(cfg.ns.netns_dir, "/run/netns") == 0, "default netns_dir");
+        CHECK(strcmp(cfg.ns.host_veth, "veth-clearnet") == 0, "default host_veth");
+        CHECK(strcmp(cfg.ns.ns_veth, "veth0") == 0, "default ns_veth");
+        CHECK(cfg.ns.host_address.addr.s_addr == inet_addr("10.200.1.17") && cfg.ns.host_address.prefixlen == 30, "default host_address");
+        CHECK(cfg.ns.ns_address.addr.s_addr == inet_addr("10.200.1.18") && cfg.ns.ns_address.prefixlen == 30, "default ns_address");
+        CHECK(strcmp(cfg.ns.nft_table, "clearnet") == 0, "default nft_table");
+        CHECK(strcmp(cfg.ns.resolv_conf, "/etc/resolv-over-clearnet.conf") == 0, "default resolv_conf");
+        CHECK(!cfg.ns.keep_on_exit, "default keep_on_exit");
+        CHECK(strcmp(cfg.daemon.socket, "/run/clearnet/nsd.sock") == 0, "default socket");
+        free(err);
+        config_free(&cfg);
+}
+
+static void test_full(void) {
+        static const char text[] =
+                "# a comment\n"
+                "; another\n"
+                "[namespace]\n"
+                "name = test-1           # inline comment\n"
+                "netns_dir = /tmp/x/netns\n"
+                "host_veth = vh1\n"
+                "ns_veth = vn1\n"
+                "host_address = 192.168.77.1/24\n"
+                "ns_address = 192.168.77.2/24\n"
+                "nft_table = clearnet_t1\n"
+                "resolv_conf = /tmp/x/resolv.conf\n"
+                "etc_netns_dir = /tmp/x/etc\n"
+                "keep_on_exit = yes\n"
+                "\n"
+                "[daemon]\n"
+                "socket = /tmp/x/nsd.sock\n"
+                "state_dir = /tmp/x/state\n";
+        struct config cfg;
+        char *err = NULL;
+        int r = load(text, &cfg, &err);
+        CHECK(r == 0, "full file should be valid: %s", err ? err : "");
+        if (r == 0) {
+                CHECK(strcmp(cfg.ns.name, "test-1") == 0, "name with inline comment: '%s'", cfg.ns.name);
+                CHECK(strcmp(cfg.ns.host_veth, "vh1") == 0, "host_veth");
+                CHECK(cfg.ns.ns_address.prefixlen == 24, "prefixlen");
+                CHECK(cfg.ns.keep_on_exit, "keep_on_exit");
+                CHECK(strcmp(cfg.daemon.state_dir, "/tmp/x/state") == 0, "state_dir");
+                CHECK(strcmp(cfg.ns.etc_netns_dir, "/tmp/x/etc") == 0, "etc_netns_dir");
+        }
+        free(err);
+        config_free(&cfg);
+}
+
+struct bad_case {
+        const char *text;
+        const char *expect; /* the exact message */
+};
+
+static void test_bad(void) {
+        static const struct bad_case cases[] = {
+                { "[namespace]\nbogus = 1\n", "test.conf:2: unknown key 'bogus' in [namespace]" },
+                { "[nope]\nname = x\n", "test.conf:1: unknown section [nope]" },
+                { "\n[empty]\n", "test.conf:2: unknown section [empty]" },
+                { "name = x\n", "test.conf:1: key 'name' outside of any section" },
+                { "[namespace]\nname = a\nname = b\n", "test.conf:3: duplicate key 'name' in [namespace]" },
+                { "[namespace]\nname = a/b\n", "test.conf:2: invalid name 'a/b' (1-64 characters of A-Z a-z 0-9 . _ -)" },
+                { "[namespace]\nname = ..\n", "test.conf:2: invalid name '..' (1-64 characters of A-Z a-z 0-9 . _ -)" },
+                { "[namespace]\nname =\n", "test.conf:2: empty value for 'name'" },
+                { "[namespace]\nhost_veth = a-very-long-interface\n", "test.conf:2: invalid interface name 'a-very-long-interface' (1-15 characters of A-Z a-z 0-9 . _ -, not 'lo')" },
+                { "[namespace]\nns_veth = lo\n", "test.conf:2: invalid interface name 'lo' (1-15 characters of A-Z a-z 0-9 . _ -, not 'lo')" },
+                { "[namespace]\nhost_address = 10.200.1.300/30\n", "test.conf:2: invalid IPv4 address '10.200.1.300/30' (expected ADDRESS/PREFIXLEN, e.g. 10.200.1.18/30)" },
+                { "[namespace]\nhost_address = 10.200.1.17\n", "test.conf:2: invalid IPv4 address '10.200.1.17' (expected ADDRESS/PREFIXLEN, e.g. 10.200.1.18/30)" },
+                { "[namespace]\nhost_address = 10.200.1.17/31\n", "test.conf:2: prefix length of '10.200.1.17/31' must be between 1 and 30" },
+                { "[namespace]\nhost_address = 10.200.1.17/3x\n", "test.conf:2: invalid IPv4 address '10.200.1.17/3x' (expected ADDRESS/PREFIXLEN, e.g. 10.200.1.18/30)" },
+                { "[namespace]\nns_address = 10.200.2.18/30\n", "test.conf:2: host_address and ns_address must be in the same subnet" },
+                { "[namespace]\nns_address = 10.200.1.17/30\n", "test.conf:2: host_address and ns_address must differ" },
+                { "[namespace]\nhost_address = 10.200.1.16/30\n", "test.conf:2: host_address and ns_address must not be the network or broadcast address" },
+                { "[namespace]\nhost_address = 10.200.1.17/29\n", "test.conf:2: host_address and ns_address must have the same prefix length" },
+                { "[namespace]\nhost_address = 127.0.0.1/30\nns_address = 127.0.0.2/30\n", "test.conf:3: addresses must be unicast and outside 127.0.0.0/8" },
+                { "[namespace]\nnft_table = 9abc\n", "test.conf:2: invalid nftables table name '9abc' (a letter, then up to 31 of A-Z a-z 0-9 _)" },
+                { "[namespace]\nnft_table = a-b\n", "test.conf:2: invalid nftables table name 'a-b' (a letter, then up to 31 of A-Z a-z 0-9 _)" },
+                { "[namespace]\nresolv_conf = relative.conf\n", "test.conf:2: 'relative.conf' is not an absolute path" },
+                { "[daemon]\nsocket = /run/a b\n", "test.conf:2: path '/run/a b' contains whitespace or control characters" },
+                { "[namespace]\nkeep_on_exit = maybe\n", "test.conf:2: invalid boolean 'maybe' (expected yes or no)" },
+                { "[namespace\nname = x\n", "test.conf:1: section header without ']'" },
+                { "[namespace]\njust some words\n", "test.conf:2: syntax error (expected 'key = value' or '[section]')" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                struct config cfg;
+                char *err = NULL;
+                int r = load(cases[i].text, &cfg, &err);
+                CHECK(r < 0, "case %zu should fail: %s", i, cases[i].text);
+                CHECK(err && strcmp(err, cases[i].expect) == 0, "case %zu message:\n  got:    %s\n  wanted: %s",
+                      i, err ? err : "(none)", cases[i].expect);
+                free(err);
+                config_free(&cfg);
+        }
+}
+
+static void test_limits(void) {
+        struct config cfg;
+        char *err = NULL;
+        char line[2048];
+        snprintf(line, sizeof line, "[namespace]\nname = %01500d\n", 0);
+        int r = load(line, &cfg, &err);
+        CHECK(r < 0 && err && strcmp(err, "test.conf:2: line longer than 1024 characters") == 0,
+              "overlong line: %s", err ? err : "(accepted)");
+        free(err);
+        config_free(&cfg);
+
+        static const char nul[] = "[namespace]\nname = a\0b\n";
+        config_init(&cfg);
+        err = NULL;
+        r = config_load_string(&cfg, "test.conf", nul, sizeof nul - 1, &err);
+        CHECK(r < 0 && err && strcmp(err, "test.conf: file contains a NUL byte") == 0, "NUL byte: %s", err ? err : "(accepted)");
+        free(err);
+        config_free(&cfg);
+
+        config_init(&cfg);
+        err = NULL;
+        r = config_load(&cfg, "/nonexistent/clearnet.conf", &err);
+        CHECK(r == -ENOENT && err && strcmp(err, "/nonexistent/clearnet.conf: No such file or directory") == 0,
+              "missing file: %s", err ? err : "(accepted)");
+        free(err);
+        config_free(&cfg);
+}
+
+int main(void) {
+        test_defaults();
+        test_full();
+        test_bad();
+        test_limits();
+        if (failures) {
+                fprintf(stderr, "%d check(s) failed\n", failures);
+                return 1;
+        }
+        printf("config: all checks passed\n");
+        return 0;
+}
