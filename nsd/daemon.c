@@ -237,7 +237,7 @@ static int ensure_link(struct nsd *n) {
         int r = link_verify(n->host_sk, n->ns_sk, &p, why, sizeof why);
         if (r == 0)
                 return 0;
-        if (n->up || n->host_listing)
+        if (n->up || n->adopted)
                 log_warning("repairing the link: %s", why);
         if ((r = link_flush_ns(n->ns_sk)) < 0 || (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 ||
             (r = link_create_pair(n->host_sk, n->netns_fd, &p)) < 0)
@@ -281,12 +281,13 @@ static int ensure_dns(struct nsd *n) {
         if (dns.servers == 0)
                 log_notice("%s lists no nameserver yet: no name resolution in the namespace until the network is up",
                            c->ns.resolv_conf);
+        unsigned servers = dns.servers;
         r = dns_install(c->ns.etc_netns_dir, c->ns.name, dns.text);
         dns_config_done(&dns);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot write %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
         if (r > 0)
-                log_info("clearnet DNS: %u server(s) from %s", dns.servers, c->ns.resolv_conf);
+                log_info("clearnet DNS: %u server(s) from %s", servers, c->ns.resolv_conf);
         return 0;
 }
 
@@ -313,7 +314,8 @@ int nsd_bring_up(struct nsd *n, char **ret_error) {
         int r = preflight(n, ret_error);
         if (r < 0)
                 return r;
-        if (n->netns_fd >= 0)
+        n->adopted = n->netns_fd >= 0;
+        if (n->adopted)
                 log_info("adopting the existing namespace '%s'", c->ns.name);
         r = ensure_state(n);
         if (r < 0)

@@ -17,6 +17,7 @@ struct nsd {
         struct nsd_state state;
         char *host_listing;     /* our tables as the kernel lists them after applying */
         char *ns_listing;
+        bool adopted;           /* a namespace of ours was there already: repairs are logged */
         bool up;                /* bring-up finished: later repairs are logged as such */
 };
 
