@@ -31,13 +31,59 @@ struct namespace_config {
 struct daemon_config {
         char *socket;
         char *state_dir;       /* original sysctl values, so a later --teardown can restore them */
+        unsigned max_clients;  /* connections served at once; the next gets "busy" */
+};
+
+/* A NULL-terminated list of words (user names, group names, variable names). */
+typedef char **strv;
+
+/* [run]: who may run arbitrary commands (as themselves). */
+struct run_config {
+        strv users;
+        strv groups;
+};
+
+enum app_args { APP_ARGS_NONE, APP_ARGS_URL };
+enum app_home { APP_HOME_TMPFS, APP_HOME_KEEP };
+enum app_socket {
+        APP_SOCKET_WAYLAND = 1 << 0,
+        APP_SOCKET_PIPEWIRE = 1 << 1,
+        APP_SOCKET_PULSE = 1 << 2,
+        APP_SOCKET_X11 = 1 << 3,
+};
+
+#define CONFIG_MAX_APPS 32
+#define APP_URL_MAX 2048
+
+/* [app NAME]: a fixed command, run as a fixed user, for the listed callers. */
+struct app_config {
+        char *name;
+        strv exec;             /* argv; exec[0] absolute */
+        enum app_args args;
+        char *user;
+        strv callers;
+        strv caller_groups;
+        bool enabled;
+        unsigned instances;    /* 0: no limit */
+        enum app_home home;
+        unsigned sockets;      /* enum app_socket bits */
+        strv env;              /* variable names passed through from the caller */
+        bool pid_namespace;
+        unsigned seen;         /* keys set, for duplicates */
 };
 
 struct config {
         char *path;
         struct namespace_config ns;
         struct daemon_config daemon;
+        struct run_config run;
+        struct app_config apps[CONFIG_MAX_APPS];
+        size_t n_apps;
 };
+
+void strv_free(strv l);
+const struct app_config *config_find_app(const struct config *cfg, const char *name);
+bool strv_contains(strv l, const char *word);
 
 /* Fill *cfg with the defaults. */
 int config_init(struct config *cfg);

@@ -146,7 +146,75 @@ static void test_limits(void) {
         config_free(&cfg);
 }
 
+static void test_policy(void) {
+        static const char text[] =
+                "[run]\n"
+                "users = root tester\n"
+                "groups =\n"
+                "[app unsafe-browser]        # clearnet-run --app unsafe-browser\n"
+                "exec = /usr/bin/firefox-esr --no-remote --new-instance   # fixed\n"
+                "args = url\n"
+                "user = amnesia\n"
+                "callers = amnesia\n"
+                "caller_groups = netdev\n"
+                "enabled = no\n"
+                "instances = 1\n"
+                "home = tmpfs\n"
+                "sockets = wayland pipewire pulse\n"
+                "env = LANG LC_ALL TZ TERM\n"
+                "[app portal-check]\n"
+                "exec = /usr/bin/true\n"
+                "user = clearnet\n";
+        struct config cfg;
+        char *err = NULL;
+        int r = load(text, &cfg, &err);
+        CHECK(r == 0, "policy file should be valid: %s", err ? err : "");
+        if (r == 0) {
+                CHECK(strv_contains(cfg.run.users, "tester") && strv_contains(cfg.run.users, "root"), "run users");
+                CHECK(cfg.run.groups && !cfg.run.groups[0], "empty groups");
+                CHECK(cfg.n_apps == 2, "two apps");
+                const struct app_config *a = config_find_app(&cfg, "unsafe-browser");
+                CHECK(a && strcmp(a->exec[0], "/usr/bin/firefox-esr") == 0 && strcmp(a->exec[2], "--new-instance") == 0 && !a->exec[3], "exec split");
+                CHECK(a && a->args == APP_ARGS_URL && !a->enabled && a->instances == 1 && a->home == APP_HOME_TMPFS, "app fields");
+                CHECK(a && a->sockets == (APP_SOCKET_WAYLAND | APP_SOCKET_PIPEWIRE | APP_SOCKET_PULSE), "sockets");
+                CHECK(a && strv_contains(a->env, "TZ") && strv_contains(a->caller_groups, "netdev"), "env, groups");
+                const struct app_config *b = config_find_app(&cfg, "portal-check");
+                CHECK(b && b->enabled && b->instances == 1 && b->args == APP_ARGS_NONE && b->sockets == 0, "app defaults");
+                CHECK(!config_find_app(&cfg, "nope"), "unknown app");
+        }
+        free(err);
+        config_free(&cfg);
+
+        static const struct bad_case cases[] = {
+                { "[app x]\nexec = /bin/true\nuser = root\n", "test.conf:3: an app never runs as root" },
+                { "[app x]\nexec = true\n", "test.conf:2: exec must start with an absolute path" },
+                { "[app x]\nuser = bob\n", "test.conf:1: [app x] has no exec" },
+                { "[app x]\nexec = /bin/true\n", "test.conf:1: [app x] has no user" },
+                { "[app x]\nexec = /bin/true\nargs = any\n", "test.conf:3: invalid args 'any' (expected none or url)" },
+                { "[app x]\nexec = /bin/true\nhome = disk\n", "test.conf:3: invalid home 'disk' (expected tmpfs or keep)" },
+                { "[app x]\nexec = /bin/true\nsockets = wayland ssh-agent\n", "test.conf:3: invalid socket 'ssh-agent' (expected wayland, pipewire, pulse or x11)" },
+                { "[app x]\nexec = /bin/true\nenv = LANG LD_PRELOAD\n", "test.conf:3: invalid variable name (LD_*, PATH, HOME and the like are never passed) 'LD_PRELOAD'" },
+                { "[app x]\nexec = /bin/true\ninstances = -1\n", "test.conf:3: invalid number '-1' (0 to 1024)" },
+                { "[app x]\nexec = /bin/true\nuser = a\n[app x]\nuser = b\n", "test.conf:4: section [app x] appears twice" },
+                { "[app x]\nexec = /bin/true\nexec = /bin/false\n", "test.conf:3: duplicate key 'exec' in [app x]" },
+                { "[app .x]\nexec = /bin/true\n", "test.conf:1: unknown section [app .x]" },
+                { "[app x]\nbogus = 1\n", "test.conf:2: unknown key 'bogus' in [app x]" },
+                { "[run]\nusers = root b@d\n", "test.conf:2: invalid user name 'b@d'" },
+                { "[daemon]\nmax_clients = 0\n", "test.conf:2: max_clients must be at least 1" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                err = NULL;
+                r = load(cases[i].text, &cfg, &err);
+                CHECK(r < 0, "policy case %zu should fail", i);
+                CHECK(err && strcmp(err, cases[i].expect) == 0, "policy case %zu message:\n  got:    %s\n  wanted: %s",
+                      i, err ? err : "(none)", cases[i].expect);
+                free(err);
+                config_free(&cfg);
+        }
+}
+
 int main(void) {
+        test_policy();
         test_defaults();
         test_full();
         test_bad();
