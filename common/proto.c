@@ -345,7 +345,8 @@ static int read_request(struct reader *r, struct request_storage *s, struct prot
                 return -EBADMSG;
 
         /* Only a known value may be stored in the enum. */
-        req->kind = kind >= PROTO_REQUEST_COMMAND && kind <= PROTO_REQUEST_STATUS ? (enum proto_request_kind) kind : 0;
+        req->kind = kind >= PROTO_REQUEST_COMMAND && kind <= PROTO_REQUEST_STATUS
+                ? (enum proto_request_kind) kind : 0;
         req->app = app;
         req->argv = s->argv;
         req->env = s->env;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* clearnet-nsd: command line, signals and the main loop. */
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "server.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -64,30 +64,6 @@ static int parse_args(int argc, char **argv, const char **ret_config, enum mode 
         return 1;
 }
 
-static int serve(struct nsd *n, int sigfd) {
-        for (;;) {
-                struct pollfd p = { .fd = sigfd, .events = POLLIN };
-                if (poll(&p, 1, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return log_errno(LOG_ERR, negative_errno(), "poll failed");
-                }
-                struct signalfd_siginfo si;
-                ssize_t len = read(sigfd, &si, sizeof si);
-                if (len != (ssize_t) sizeof si)
-                        continue;
-                if (si.ssi_signo == SIGHUP) {
-                        sd_notify(0, "RELOADING=1");
-                        log_info("SIGHUP: re-reading the DNS file and re-checking everything");
-                        (void) nsd_reconcile(n);
-                        sd_notify(0, "READY=1");
-                        continue;
-                }
-                log_info("%s: stopping", strsignal((int) si.ssi_signo));
-                return 0;
-        }
-}
-
 static int run(const struct config *cfg) {
         sigset_t mask;
         sigemptyset(&mask);
@@ -108,6 +84,15 @@ static int run(const struct config *cfg) {
                 nsd_done(&n);
                 return r;
         }
+        struct server srv;
+        r = server_open(&srv, cfg, &n, sigfd);
+        if (r < 0) {
+                _cleanup_free_ char *ignored = NULL;
+                if (!cfg->ns.keep_on_exit)
+                        (void) nsd_teardown(&n, &ignored);
+                nsd_done(&n);
+                return r;
+        }
         (void) pidfile_write(cfg->daemon.state_dir, cfg->ns.name, getpid());
         log_warning("note: nftables verdicts are not final across tables; if the host firewall's own "
                     "forward chain drops traffic, it also needs an accept rule for %s (see README)",
@@ -116,8 +101,9 @@ static int run(const struct config *cfg) {
                  cfg->ns.host_veth, cfg->ns.ns_veth);
         sd_notifyf(0, "READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
 
-        r = serve(&n, sigfd);
+        r = server_run(&srv);
         sd_notify(0, "STOPPING=1");
+        server_close(&srv);
         if (cfg->ns.keep_on_exit) {
                 log_info("keep_on_exit = yes: leaving namespace '%s' in place", cfg->ns.name);
                 (void) pidfile_remove(cfg->daemon.state_dir, cfg->ns.name);

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* clearnet-run: ask clearnet-nsd to run a command or a named app in the clearnet
+ * namespace. An ordinary program: no setuid, no capabilities. The daemon decides from
+ * the kernel's word on who we are. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "clearnet/protocol.h"
+#include "util.h"
+
+extern char **environ;
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
+
+/* What the daemon may use: terminal, locale, time zone, PATH (a command runs as the
+ * caller anyway) and the runtime socket names an app may be given. */
+static bool env_is_passed(const char *e) {
+        static const char *const names[] = {
+                "TERM=", "COLORTERM=", "LANG=", "LANGUAGE=", "TZ=", "PATH=", "COLUMNS=", "LINES=",
+                "NO_COLOR=", "XDG_RUNTIME_DIR=", "WAYLAND_DISPLAY=", "DISPLAY=",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (strncmp(e, names[i], strlen(names[i])) == 0)
+                        return true;
+        return strncmp(e, "LC_", 3) == 0 && strchr(e, '=');
+}
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: clearnet-run [--socket PATH] --app NAME [ARG...]\n"
+                "       clearnet-run [--socket PATH] -- COMMAND [ARG...]\n"
+                "       clearnet-run [--socket PATH] --status NAME\n"
+                "Run a command or an app outside Tor, in the clearnet network namespace.\n\n"
+                "  -a, --app NAME     start the app NAME of the policy (extra ARGs only if it allows)\n"
+                "      --status NAME  print whether app NAME is enabled and how many instances run\n"
+                "  -s, --socket PATH  clearnet-nsd's socket (default $CLEARNET_SOCKET or %s)\n"
+                "  -h, --help         show this help\n"
+                "  -V, --version      show the version\n\n"
+                "Exit status: the command's own; 128+N if it was killed by signal N; 125 if\n"
+                "clearnet-run or clearnet-nsd failed or refused; 126 not executable; 127 not found.\n",
+                PROTO_SOCKET_DEFAULT);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("clearnet-run: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        return PROTO_EXIT_STATUS_FAILURE;
+}
+
+static int connect_daemon(const char *path, int *ret) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return negative_errno();
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* Our stdio fds to pass; a closed one is replaced by /dev/null (the command expects 0-2). */
+static void stdio_fds(int fds[3]) {
+        for (int i = 0; i < 3; i++) {
+                fds[i] = i;
+                if (fcntl(i, F_GETFD) < 0)
+                        fds[i] = open("/dev/null", i == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC);
+        }
+}
+
+/* Wait for the replies, forwarding our signals; returns the exit status. */
+static int relay(int sock, int sigfd) {
+        bool started = false;
+        for (;;) {
+                struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+                if (poll(p, 2, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return fail("poll: %s", strerror(errno));
+                }
+                if (p[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sigfd, &si, sizeof si) == (ssize_t) sizeof si)
+                                (void) proto_send_signal(sock, (int) si.ssi_signo);
+                }
+                if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+                        continue;
+                struct proto_reply reply;
+                int r = proto_recv_reply(sock, &reply);
+                if (r == -ECONNRESET)
+                        return fail("connection to clearnet-nsd lost%s", started ? " (the command was ended)" : "");
+                if (r < 0)
+                        return fail("bad reply from clearnet-nsd: %s", strerror(-r));
+                switch (reply.type) {
+                case PROTO_MSG_STARTED:
+                        started = true;
+                        break;
+                case PROTO_MSG_EXITED:
+                        return proto_exit_status(&reply.exited);
+                case PROTO_MSG_ERROR:
+                        fail("%s", reply.error.message);
+                        return proto_error_exit_status(reply.error.code);
+                case PROTO_MSG_STATUS:
+                        printf("enabled=%s running=%u limit=%u\n", reply.status.enabled ? "yes" : "no",
+                               reply.status.running, reply.status.limit);
+                        return 0;
+                default:
+                        return fail("unexpected reply from clearnet-nsd");
+                }
+        }
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "app", required_argument, NULL, 'a' },
+                { "status", required_argument, NULL, 'S' },
+                { "socket", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {}
+        };
+        const char *socket_path = getenv("CLEARNET_SOCKET");
+        const char *app = NULL, *status_app = NULL;
+        int c;
+        /* '+': stop at the first non-option, so a command's own options stay its own. */
+        while ((c = getopt_long(argc, argv, "+a:s:hV", options, NULL)) >= 0) {
+                switch (c) {
+                case 'a': app = optarg; break;
+                case 'S': status_app = optarg; break;
+                case 's': socket_path = optarg; break;
+                case 'h': usage(stdout); return 0;
+                case 'V': printf("clearnet-run %s\n", CLEARNET_VERSION); return 0;
+                default: usage(stderr); return PROTO_EXIT_STATUS_FAILURE;
+                }
+                if (app || status_app)
+                        break; /* the rest are the app's arguments */
+        }
+        if (app && optind < argc && STREQ(argv[optind], "--"))
+                optind++;
+        if (!socket_path || !*socket_path)
+                socket_path = PROTO_SOCKET_DEFAULT;
+        if (app && status_app)
+                return fail("--app and --status cannot be combined");
+        bool dashdash = optind > 1 && STREQ(argv[optind - 1], "--");
+        if (!app && !status_app && (optind >= argc || !dashdash))
+                return fail("nothing to run: give --app NAME or -- COMMAND (see --help)");
+        const char *name = app ? app : status_app;
+        if (name && !proto_app_name_is_valid(name))
+                return fail("invalid app name '%s'", name);
+        if (status_app && optind < argc)
+                return fail("--status takes no further arguments");
+
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd))
+                strcpy(cwd, "/");
+        size_t envc = 0;
+        char *env[PROTO_ENV_MAX];
+        for (char **e = environ; *e && envc < PROTO_ENV_MAX; e++)
+                if (env_is_passed(*e) && strlen(*e) <= PROTO_ENV_ENTRY_MAX)
+                        env[envc++] = *e;
+
+        struct proto_request req = {
+                .kind = status_app ? PROTO_REQUEST_STATUS : app ? PROTO_REQUEST_APP : PROTO_REQUEST_COMMAND,
+                .app = name ? name : "",
+                .argc = status_app ? 0 : (size_t) (argc - optind),
+                .argv = status_app ? NULL : argv + optind,
+                .envc = status_app ? 0 : envc,
+                .env = status_app ? NULL : env,
+                .cwd = status_app ? "" : cwd,
+        };
+
+        /* Signals are forwarded, not acted on, from before the request goes out. */
+        sigset_t mask;
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+                sigaddset(&mask, forwarded[i]);
+        sigaddset(&mask, SIGPIPE);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sigdelset(&mask, SIGPIPE);
+        _cleanup_close_ int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (sigfd < 0)
+                return fail("signalfd: %s", strerror(errno));
+
+        _cleanup_close_ int sock = -1;
+        int r = connect_daemon(socket_path, &sock);
+        if (r < 0)
+                return fail("cannot reach clearnet-nsd at %s: %s", socket_path, strerror(-r));
+        int fds[3];
+        stdio_fds(fds);
+        r = proto_send_request(sock, &req, status_app ? NULL : fds);
+        if (r == -E2BIG)
+                return fail("request too large (at most %d arguments, %d bytes in all)", PROTO_ARGV_MAX, PROTO_ARGV_TOTAL_MAX);
+        if (r < 0)
+                return fail("cannot send the request to clearnet-nsd: %s", strerror(-r));
+        return relay(sock, sigfd);
+}

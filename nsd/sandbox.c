@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sandbox.h"
+
+#include <cap-ng.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+
+#include "util.h"
+
+#define TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
+
+static int mount_tmpfs(const char *where, const char *opts, unsigned long flags) {
+        return mount("tmpfs", where, "tmpfs", TMPFS_FLAGS | flags, opts) < 0 ? negative_errno() : 0;
+}
+
+/* Bind an O_PATH fd (opened before anything was hidden) onto dest. */
+static int bind_fd(int fd, const char *dest, bool read_only) {
+        char src[64];
+        snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
+        if (mount(src, dest, NULL, MS_BIND, NULL) < 0)
+                return negative_errno();
+        if (read_only && mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Cover a directory with an empty tmpfs, if it exists: what was there is unreachable. */
+static int hide_dir(const char *path) {
+        char real[PATH_MAX];
+        struct stat st;
+        if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+                return 0;
+        return mount_tmpfs(real, "mode=0755,size=64k", MS_NOEXEC);
+}
+
+/* A fresh, empty, world-writable (sticky) tmpfs over a directory that exists. */
+static int private_dir(const char *path) {
+        struct stat st;
+        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+                return 0;
+        return mount_tmpfs(path, "mode=1777", 0);
+}
+
+static int dirname_of(const char *path, char *buf, size_t size) {
+        if (snprintf(buf, size, "%s", path) >= (int) size)
+                return -ENAMETOOLONG;
+        char *slash = strrchr(buf, '/');
+        if (!slash || slash == buf)
+                return -EINVAL;
+        *slash = '\0';
+        return 0;
+}
+
+/* A copy of the host's nsswitch.conf whose hosts: line asks only files and DNS, so no
+ * lookup can go to systemd-resolved, mDNS or another local resolver. */
+static int nsswitch_write(int fd) {
+        _cleanup_free_ char *orig = NULL;
+        if (read_file_limited("/etc/nsswitch.conf", 64 * 1024, &orig, NULL) < 0)
+                orig = NULL;
+        static const char hosts[] = "hosts: files dns\n";
+        int r = 0;
+        bool wrote_hosts = false;
+        for (char *line = orig, *next; line && *line && r == 0; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                const char *s = line + strspn(line, " \t");
+                if (strncmp(s, "hosts:", 6) == 0) {
+                        r = write_all(fd, hosts, sizeof hosts - 1);
+                        wrote_hosts = true;
+                } else if (r == 0 && (r = write_all(fd, line, strlen(line))) == 0)
+                        r = write_all(fd, "\n", 1);
+        }
+        if (r == 0 && !wrote_hosts)
+                r = write_all(fd, hosts, sizeof hosts - 1);
+        return r;
+}
+
+/* Written to the private /tmp (bind mounts need a source in our mount namespace, which
+ * rules out a memfd), bound over the real file, then unlinked: only the bind remains. */
+static int bind_nsswitch(void) {
+        static const char tmp[] = "/tmp/.clearnet-nsswitch.conf";
+        char real[PATH_MAX];
+        if (!realpath("/etc/nsswitch.conf", real))
+                return negative_errno();
+        _cleanup_close_ int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return negative_errno();
+        int r = nsswitch_write(fd);
+        if (r == 0)
+                r = mount(tmp, real, NULL, MS_BIND, NULL) < 0 ? negative_errno() : 0;
+        if (r == 0 && mount(NULL, real, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+                r = negative_errno();
+        unlink(tmp);
+        return r;
+}
+
+static int open_path(const char *path, int *ret) {
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        *ret = fd;
+        return 0;
+}
+
+/* A socket in the caller's runtime dir, opened now (O_PATH) so it can be bound in after
+ * /run/user is hidden. Must be a socket owned by the caller; -1 when absent. */
+static int open_runtime_socket(const struct sandbox *sb, const char *name, int *ret) {
+        char path[PATH_MAX];
+        struct stat st;
+        *ret = -1;
+        if (!sb->runtime_dir[0] || snprintf(path, sizeof path, "%s/%s", sb->runtime_dir, name) >= (int) sizeof path)
+                return 0;
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != sb->caller_uid)
+                return 0;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+struct runtime_socket {
+        unsigned bit;
+        char name[96];
+        int fd;
+};
+
+static int bind_runtime_sockets(const struct sandbox *sb, struct runtime_socket *socks, size_t n) {
+        const struct target *t = sb->target;
+        char dir[64];
+        snprintf(dir, sizeof dir, "/run/user/%u", (unsigned) t->uid);
+        int r = mount_tmpfs("/run/user", "mode=0755,size=1m", MS_NOEXEC);
+        if (r < 0)
+                return r;
+        if (mkdir(dir, 0700) < 0 || chown(dir, t->uid, t->gid) < 0)
+                return negative_errno();
+        for (size_t i = 0; i < n; i++) {
+                if (socks[i].fd < 0)
+                        continue;
+                char dest[PATH_MAX];
+                snprintf(dest, sizeof dest, "%s/%s", dir, socks[i].name);
+                char *slash = strrchr(dest, '/');
+                if (strchr(socks[i].name, '/')) {       /* pulse/native */
+                        *slash = '\0';
+                        if (mkdir(dest, 0700) < 0 && errno != EEXIST)
+                                return negative_errno();
+                        if (chown(dest, t->uid, t->gid) < 0)
+                                return negative_errno();
+                        *slash = '/';
+                }
+                _cleanup_close_ int f = open(dest, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+                if (f < 0)
+                        return negative_errno();
+                if ((r = bind_fd(socks[i].fd, dest, false)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int bind_x11(int fd, const char *display) {
+        char dest[64];
+        if (mkdir("/tmp/.X11-unix", 01777) < 0 && errno != EEXIST)
+                return negative_errno();
+        snprintf(dest, sizeof dest, "/tmp/.X11-unix/X%s", display);
+        _cleanup_close_ int f = open(dest, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+        if (f < 0)
+                return negative_errno();
+        return bind_fd(fd, dest, false);
+}
+
+static int home_tmpfs(const struct target *t) {
+        char opts[96];
+        struct stat st;
+        if (stat(t->home, &st) < 0 || !S_ISDIR(st.st_mode))
+                return -ENOTDIR;
+        snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u,size=50%%", (unsigned) t->uid, (unsigned) t->gid);
+        return mount_tmpfs(t->home, opts, 0);
+}
+
+int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
+        const struct config *cfg = sb->cfg;
+        int r;
+#define STEP(what, expr) do { *ret_what = (what); if ((r = (expr)) < 0) return r; } while (0)
+
+        STEP("make mounts private", mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0);
+
+        /* Open everything that lives under a path about to be hidden, first. */
+        char dns[PATH_MAX], resolv[PATH_MAX];
+        snprintf(dns, sizeof dns, "%s/%s/resolv.conf", cfg->ns.etc_netns_dir, cfg->ns.name);
+        _cleanup_close_ int dns_fd = -1, x11_fd = -1;
+        STEP("open the clearnet resolv.conf", open_path(dns, &dns_fd));
+        struct runtime_socket socks[] = {
+                { APP_SOCKET_WAYLAND, "", -1 }, { APP_SOCKET_PIPEWIRE, "pipewire-0", -1 },
+                { APP_SOCKET_PULSE, "pulse/native", -1 },
+        };
+        snprintf(socks[0].name, sizeof socks[0].name, "%s", sb->wayland_display);
+        unsigned want = sb->app ? sb->app->sockets : 0;
+        for (size_t i = 0; i < ELEMENTSOF(socks); i++)
+                if ((want & socks[i].bit) && socks[i].name[0])
+                        (void) open_runtime_socket(sb, socks[i].name, &socks[i].fd);
+        if ((want & APP_SOCKET_X11) && sb->x11_display[0]) {
+                char x[64];
+                snprintf(x, sizeof x, "/tmp/.X11-unix/X%s", sb->x11_display);
+                x11_fd = open(x, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        }
+
+        /* DNS: the clearnet servers, wherever a symlinked /etc/resolv.conf points. */
+        STEP("find /etc/resolv.conf", realpath("/etc/resolv.conf", resolv) ? 0 : negative_errno());
+        STEP("bind the clearnet resolv.conf", bind_fd(dns_fd, resolv, true));
+        STEP("mount a private /tmp", mount_tmpfs("/tmp", "mode=1777", 0));
+        STEP("bind a generated nsswitch.conf", bind_nsswitch());
+
+        /* Local resolvers, the daemon, the namespaces and the system bus: out of sight. */
+        char sockdir[PATH_MAX];
+        STEP("hide the daemon's socket", dirname_of(cfg->daemon.socket, sockdir, sizeof sockdir));
+        const char *hidden[] = {
+                sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/run/dbus",
+                "/var/run/dbus", "/run/systemd/resolve", "/run/nscd", "/var/run/nscd", "/var/lib/dbus",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
+                STEP("hide a directory", hide_dir(hidden[i]));
+        STEP("mount a private /var/tmp", private_dir("/var/tmp"));
+        STEP("mount a private /dev/shm", private_dir("/dev/shm"));
+
+        if (sb->app) {
+                if (sb->app->home == APP_HOME_TMPFS)
+                        STEP("mount a private HOME", home_tmpfs(sb->target));
+                STEP("bind the runtime sockets", bind_runtime_sockets(sb, socks, ELEMENTSOF(socks)));
+                if (x11_fd >= 0)
+                        STEP("bind the X11 socket", bind_x11(x11_fd, sb->x11_display));
+        }
+        for (size_t i = 0; i < ELEMENTSOF(socks); i++)
+                closep(&socks[i].fd);
+#undef STEP
+        return 0;
+}
+
+int sandbox_drop_privileges(const struct target *t, const char **ret_what) {
+        *ret_what = "set groups";
+        if (setgroups((size_t) t->n_groups, t->groups) < 0)
+                return negative_errno();
+        capng_clear(CAPNG_SELECT_ALL);
+        *ret_what = "switch user";
+        if (t->uid == 0) {
+                /* root running a command as itself: same ids, no capabilities at all. */
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || capng_apply(CAPNG_SELECT_ALL) < 0)
+                        return -EPERM;
+        } else if (capng_change_id((int) t->uid, (int) t->gid, CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT) < 0)
+                return -EPERM;
+        *ret_what = "clear ambient capabilities";
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return negative_errno();
+        /* Never trust that it worked: check. */
+        uid_t r, e, s;
+        gid_t gr, ge, gs;
+        *ret_what = "verify the user switch";
+        if (getresuid(&r, &e, &s) < 0 || getresgid(&gr, &ge, &gs) < 0 || r != t->uid || e != t->uid ||
+            s != t->uid || gr != t->gid || ge != t->gid || gs != t->gid)
+                return -EPERM;
+        *ret_what = "set no_new_privs";
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static void seccomp_freep(scmp_filter_ctx *ctx) {
+        if (*ctx)
+                seccomp_release(*ctx);
+}
+
+int sandbox_seccomp(const char **ret_what) {
+        /* Denied with EPERM. unshare/clone of user namespaces stay allowed: browsers build
+         * their own sandboxes with them. */
+        static const char *const denied[] = {
+                "ptrace", "process_vm_readv", "process_vm_writev", "setns", "mount", "umount", "umount2",
+                "pivot_root", "bpf", "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key",
+                "perf_event_open", "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree",
+                "mount_setattr", "open_by_handle_at", "init_module", "finit_module", "delete_module",
+                "swapon", "swapoff", "reboot", "acct", "quotactl", "userfaultfd", "iopl", "ioperm",
+                "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie",
+                "name_to_handle_at", "syslog", "uselib", "vhangup",
+        };
+        *ret_what = "build the seccomp filter";
+        _cleanup_(seccomp_freep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
+                int nr = seccomp_syscall_resolve_name(denied[i]);
+                if (nr == __NR_SCMP_ERROR)
+                        continue; /* not on this architecture */
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+                if (r < 0)
+                        return r;
+        }
+        /* Typing into the caller's terminal, or driving the console. */
+        static const unsigned long ioctls[] = { TIOCSTI, TIOCLINUX };
+        for (size_t i = 0; i < ELEMENTSOF(ioctls); i++) {
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
+                if (r < 0)
+                        return r;
+        }
+        *ret_what = "load the seccomp filter";
+        return seccomp_load(ctx);
+}

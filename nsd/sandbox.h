@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What a launched program may see and do. Runs in the forked child, as root, before exec:
+ * mounts (DNS, hidden paths, private /tmp and HOME, runtime sockets), then the switch to
+ * the target user with no capabilities, no_new_privs and the seccomp filter. */
+#pragma once
+#include <stdbool.h>
+
+#include "config.h"
+#include "policy.h"
+
+struct sandbox {
+        const struct config *cfg;
+        const struct app_config *app;   /* NULL for a command */
+        const struct target *target;
+        uid_t caller_uid;
+        /* Validated runtime paths of the caller (empty when absent). */
+        char runtime_dir[128];
+        char wayland_display[64];
+        char x11_display[16];           /* the N of ":N" */
+};
+
+/* Each returns 0 or a negative errno; *ret_what names the step for the error message. */
+int sandbox_mounts(const struct sandbox *sb, const char **ret_what);
+int sandbox_drop_privileges(const struct target *t, const char **ret_what);
+int sandbox_seccomp(const char **ret_what);

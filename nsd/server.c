@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "server.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "clearnet/protocol.h"
+#include "log.h"
+#include "policy.h"
+#include "spawn.h"
+#include "util.h"
+
+#define REFUSALS_PER_SECOND 10
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* One line per refusal, at most REFUSALS_PER_SECOND a second: a flood must not fill the
+ * journal, and must not go unnoticed either. */
+static void log_refusal(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_refusal(struct server *s, const char *fmt, ...) {
+        uint64_t now = now_ms();
+        if (now - s->log_window_ms >= 1000) {
+                if (s->log_suppressed)
+                        log_warning("%u more refusal(s) not logged", s->log_suppressed);
+                s->log_window_ms = now;
+                s->log_count = s->log_suppressed = 0;
+        }
+        if (++s->log_count > REFUSALS_PER_SECOND) {
+                s->log_suppressed++;
+                return;
+        }
+        char buf[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_notice("%s", buf);
+}
+
+static int listen_socket(const char *path) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+        }
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                        return -EEXIST;
+                unlink(path); /* a socket left by an earlier run */
+        }
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return negative_errno();
+        if (bind(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return negative_errno();
+        /* Anyone may connect: who may do what is decided per request from SO_PEERCRED. */
+        if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
+int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int sigfd) {
+        *s = (struct server) { .cfg = cfg, .nsd = nsd, .sigfd = sigfd, .listen_fd = -1 };
+        /* Connected clients are capped at max_clients; launches whose launcher is gone
+         * keep a slot until their tree has ended, hence twice as many slots. */
+        s->n_slots = 2 * (size_t) cfg->daemon.max_clients;
+        s->clients = calloc(s->n_slots, sizeof *s->clients);
+        if (!s->clients)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_slots; i++)
+                s->clients[i] = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1 };
+        int fd = listen_socket(cfg->daemon.socket);
+        if (fd < 0) {
+                free(s->clients);
+                s->clients = NULL;
+                return log_errno(LOG_ERR, fd, "cannot listen on %s", cfg->daemon.socket);
+        }
+        s->listen_fd = fd;
+        return 0;
+}
+
+static size_t connected_clients(const struct server *s) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->n_slots; i++)
+                n += s->clients[i].fd >= 0;
+        return n;
+}
+
+static unsigned running_instances(const struct server *s, const struct app_config *app) {
+        unsigned n = 0;
+        for (size_t i = 0; i < s->n_slots; i++)
+                n += s->clients[i].state != CLIENT_FREE && s->clients[i].pid > 0 && s->clients[i].app == app;
+        return n;
+}
+
+static void client_free(struct client *c) {
+        closep(&c->fd);
+        closep(&c->pidfd);
+        closep(&c->pipe);
+        *c = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1 };
+}
+
+static void send_error(int fd, enum proto_error code, const char *msg) {
+        struct proto_reply reply;
+        proto_reply_error(&reply, code, "%s", msg);
+        (void) proto_send_reply(fd, &reply);
+}
+
+/* The launcher is gone, or nsd stops: ask the whole tree to end, and come back to kill it. */
+static void client_orphan(struct client *c) {
+        closep(&c->fd);
+        closep(&c->pipe);
+        if (c->pid > 0) {
+                kill(-c->pid, SIGTERM);
+                kill(c->pid, SIGTERM);
+        }
+        c->state = CLIENT_ORPHAN;
+        c->deadline_ms = now_ms() + CLIENT_KILL_GRACE_MS;
+}
+
+static void reply_status(struct client *c, const struct app_config *app, const struct server *s) {
+        struct proto_reply reply;
+        proto_reply_status(&reply, app->enabled, running_instances(s, app), app->instances);
+        (void) proto_send_reply(c->fd, &reply);
+}
+
+static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
+                        const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
+        struct spawn_request sr = {
+                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .cwd = req->cwd, .stdio = fds,
+                .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
+        };
+        if (app)
+                spawn_runtime_from_env(req, who->uid, &sr.sandbox);
+        char **argv = NULL, **envp = NULL;
+        int r = spawn_build_argv(app, req, &argv);
+        if (r == 0)
+                r = spawn_build_env(app, t, req, &sr.sandbox, &envp);
+        if (r == 0) {
+                sr.argv = argv;
+                sr.envp = envp;
+                if (app)
+                        sr.cwd = t->home;
+                r = spawn_start(&sr, &c->pid, &c->pidfd, &c->pipe);
+        }
+        strv_free(argv);
+        strv_free(envp);
+        if (r < 0) {
+                snprintf(msg, size, "cannot start: %s", strerror(-r));
+                return PROTO_ERROR_INTERNAL;
+        }
+        c->app = app;
+        snprintf(c->command, sizeof c->command, "%s", app ? app->exec[0] : req->argv[0]);
+        c->state = CLIENT_STARTING;
+        c->deadline_ms = 0;
+        log_info("started pid %d for uid %u: %s%s%s", (int) c->pid, (unsigned) who->uid,
+                 app ? "app " : "", app ? app->name : "", app ? "" : req->argv[0]);
+        return 0;
+}
+
+static void handle_request(struct server *s, struct client *c) {
+        struct proto_request req = {};
+        int fds[PROTO_REQUEST_FDS] = { -1, -1, -1 };
+        int r = proto_recv_request(c->fd, &req, fds);
+        if (r == -EAGAIN)
+                return;
+        if (r < 0) {
+                if (r != -ECONNRESET) {
+                        char msg[128];
+                        snprintf(msg, sizeof msg, "bad request: %s", strerror(-r));
+                        send_error(c->fd, PROTO_ERROR_BAD_REQUEST, msg);
+                        log_refusal(s, "refused a request: %s", msg);
+                }
+                client_free(c);
+                return;
+        }
+
+        struct caller who;
+        const struct app_config *app = NULL;
+        struct target t;
+        char msg[PROTO_ERROR_MESSAGE_MAX + 1];
+        int code;
+        if (caller_from_socket(c->fd, &who) < 0) {
+                code = PROTO_ERROR_INTERNAL;
+                snprintf(msg, sizeof msg, "cannot identify the caller");
+        } else
+                code = policy_decide(s->cfg, &who, &req, &app, &t, msg, sizeof msg);
+        if (code == 0 && req.kind == PROTO_REQUEST_STATUS) {
+                reply_status(c, app, s);
+                client_free(c);
+                proto_request_done(&req);
+                return;
+        }
+        if (code == 0 && app && app->instances && running_instances(s, app) >= app->instances) {
+                code = PROTO_ERROR_TOO_MANY_INSTANCES;
+                snprintf(msg, sizeof msg, "app '%s' is already running (at most %u instance%s)", app->name,
+                         app->instances, app->instances == 1 ? "" : "s");
+        }
+        if (code == 0)
+                code = start_launch(s, c, &who, &req, app, &t, fds, msg, sizeof msg);
+        for (size_t i = 0; i < PROTO_REQUEST_FDS; i++)
+                closep(&fds[i]);
+        proto_request_done(&req);
+        if (code != 0) {
+                send_error(c->fd, code, msg);
+                log_refusal(s, "refused uid %u (pid %d): %s", (unsigned) who.uid, (int) who.pid, msg);
+                client_free(c);
+        }
+}
+
+/* The exec status pipe: a struct spawn_failure, or EOF when exec worked. */
+static void handle_exec_status(struct server *s, struct client *c) {
+        struct spawn_failure f;
+        ssize_t n = read(c->pipe, &f, sizeof f);
+        if (n < 0 && errno == EAGAIN)
+                return;
+        closep(&c->pipe);
+        if (n == (ssize_t) sizeof f) {
+                f.what[sizeof f.what - 1] = '\0';
+                enum proto_error code = PROTO_ERROR_INTERNAL;
+                char msg[PROTO_ERROR_MESSAGE_MAX + 1];
+                if (STREQ(f.what, "exec") && (f.error == ENOENT || f.error == ENOTDIR))
+                        code = PROTO_ERROR_NOT_FOUND;
+                else if (STREQ(f.what, "exec"))
+                        code = PROTO_ERROR_NOT_EXECUTABLE;
+                if (code == PROTO_ERROR_INTERNAL)
+                        snprintf(msg, sizeof msg, "cannot %s: %s", f.what, strerror(f.error));
+                else
+                        snprintf(msg, sizeof msg, "%s: %s", c->command, strerror(f.error));
+                if (c->fd >= 0)
+                        send_error(c->fd, code, msg);
+                log_refusal(s, "pid %d did not start: %s", (int) c->pid, msg);
+                closep(&c->fd);
+                c->state = CLIENT_REAPING;
+                return;
+        }
+        struct proto_reply reply;
+        proto_reply_started(&reply, c->pid);
+        if (c->fd >= 0)
+                (void) proto_send_reply(c->fd, &reply);
+        c->state = CLIENT_RUNNING;
+}
+
+static void handle_exit(struct server *s, struct client *c) {
+        if (c->state == CLIENT_STARTING && c->pipe >= 0)
+                handle_exec_status(s, c);
+        /* Still a zombie, so its process group cannot have been reused: end what is left
+         * of the tree, then reap. */
+        kill(-c->pid, SIGKILL);
+        int status;
+        pid_t r = waitpid(c->pid, &status, WNOHANG);
+        if (r == 0)
+                return;
+        if (r > 0 && c->state == CLIENT_RUNNING && c->fd >= 0) {
+                struct proto_reply reply;
+                if (proto_reply_exited(&reply, status) == 0)
+                        (void) proto_send_reply(c->fd, &reply);
+        }
+        client_free(c);
+}
+
+static void handle_client_input(struct server *s, struct client *c, short revents) {
+        if (c->state == CLIENT_AWAIT_REQUEST) {
+                if (revents & POLLIN)
+                        handle_request(s, c);
+                else
+                        client_free(c);
+                return;
+        }
+        int signo;
+        int r = proto_recv_signal(c->fd, &signo);
+        if (r == -EAGAIN)
+                return;
+        if (r == 0) {
+                kill(c->pid, signo);
+                return;
+        }
+        if (r != -ECONNRESET)
+                log_refusal(s, "ignored a bad message from the launcher of pid %d: %s", (int) c->pid, strerror(-r));
+        if (r == -ECONNRESET || (revents & (POLLHUP | POLLERR))) {
+                log_info("launcher of pid %d is gone: ending its processes", (int) c->pid);
+                client_orphan(c);
+        }
+}
+
+static void accept_client(struct server *s) {
+        int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+                return;
+        struct client *slot = NULL;
+        if (connected_clients(s) < s->cfg->daemon.max_clients)
+                for (size_t i = 0; i < s->n_slots && !slot; i++)
+                        if (s->clients[i].state == CLIENT_FREE)
+                                slot = &s->clients[i];
+        if (!slot) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
+                send_error(fd, PROTO_ERROR_BUSY, msg);
+                close(fd);
+                log_refusal(s, "refused a connection: %s", msg);
+                return;
+        }
+        *slot = (struct client) { .state = CLIENT_AWAIT_REQUEST, .fd = fd, .pidfd = -1, .pipe = -1,
+                                  .deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS };
+}
+
+static void handle_deadlines(struct server *s) {
+        uint64_t now = now_ms();
+        for (size_t i = 0; i < s->n_slots; i++) {
+                struct client *c = &s->clients[i];
+                if (!c->deadline_ms || c->deadline_ms > now)
+                        continue;
+                c->deadline_ms = 0;
+                if (c->state == CLIENT_AWAIT_REQUEST) {
+                        log_refusal(s, "dropped a client that sent no request within %d s", CLIENT_REQUEST_TIMEOUT_MS / 1000);
+                        client_free(c);
+                } else if (c->pid > 0) {
+                        kill(-c->pid, SIGKILL);
+                        kill(c->pid, SIGKILL);
+                }
+        }
+}
+
+static int poll_timeout(const struct server *s) {
+        uint64_t now = now_ms(), next = 0;
+        for (size_t i = 0; i < s->n_slots; i++)
+                if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
+                        next = s->clients[i].deadline_ms;
+        if (!next)
+                return -1;
+        return next <= now ? 0 : (int) (next - now);
+}
+
+enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2 };
+enum watch_kind { WATCH_CONN, WATCH_PIPE, WATCH_PIDFD };
+
+/* Returns 1 to stop (SIGTERM/SIGINT). */
+static int handle_signal(struct server *s) {
+        struct signalfd_siginfo si;
+        if (read(s->sigfd, &si, sizeof si) != (ssize_t) sizeof si)
+                return 0;
+        if (si.ssi_signo == SIGHUP) {
+                sd_notify(0, "RELOADING=1");
+                log_info("SIGHUP: re-reading the DNS file and re-checking everything");
+                (void) nsd_reconcile(s->nsd);
+                sd_notify(0, "READY=1");
+                return 0;
+        }
+        log_info("%s: stopping", strsignal((int) si.ssi_signo));
+        return 1;
+}
+
+int server_run(struct server *s) {
+        size_t cap = 2 + 3 * s->n_slots;
+        _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
+        _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
+        _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
+        if (!pfd || !slot_of || !kind_of)
+                return -ENOMEM;
+        for (;;) {
+                size_t n = 0;
+                pfd[n] = (struct pollfd) { .fd = s->sigfd, .events = POLLIN };
+                slot_of[n++] = SLOT_SIGNAL;
+                pfd[n] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
+                slot_of[n++] = SLOT_LISTEN;
+                for (size_t i = 0; i < s->n_slots; i++) {
+                        const struct client *c = &s->clients[i];
+                        const int fds[] = { c->fd, c->pipe, c->pidfd };
+                        for (int k = 0; k < 3; k++)
+                                if (c->state != CLIENT_FREE && fds[k] >= 0) {
+                                        pfd[n] = (struct pollfd) { .fd = fds[k], .events = POLLIN };
+                                        slot_of[n] = (int) i;
+                                        kind_of[n++] = k;
+                                }
+                }
+                int r = poll(pfd, n, poll_timeout(s));
+                if (r < 0 && errno != EINTR)
+                        return log_errno(LOG_ERR, negative_errno(), "poll failed");
+                for (size_t i = 0; r > 0 && i < n; i++) {
+                        if (!pfd[i].revents)
+                                continue;
+                        if (slot_of[i] == SLOT_SIGNAL) {
+                                if (handle_signal(s))
+                                        return 0;
+                                continue;
+                        }
+                        if (slot_of[i] == SLOT_LISTEN) {
+                                accept_client(s);
+                                continue;
+                        }
+                        struct client *c = &s->clients[slot_of[i]];
+                        /* An earlier event of this round may have changed or freed it. */
+                        int expect = kind_of[i] == WATCH_CONN ? c->fd : kind_of[i] == WATCH_PIPE ? c->pipe : c->pidfd;
+                        if (c->state == CLIENT_FREE || expect != pfd[i].fd)
+                                continue;
+                        if (kind_of[i] == WATCH_CONN)
+                                handle_client_input(s, c, pfd[i].revents);
+                        else if (kind_of[i] == WATCH_PIPE)
+                                handle_exec_status(s, c);
+                        else
+                                handle_exit(s, c);
+                }
+                handle_deadlines(s);
+        }
+}
+
+void server_close(struct server *s) {
+        if (!s->clients)
+                return;
+        bool any = false;
+        for (size_t i = 0; i < s->n_slots; i++)
+                if (s->clients[i].pid > 0 && s->clients[i].state != CLIENT_FREE) {
+                        client_orphan(&s->clients[i]);
+                        any = true;
+                }
+        /* Give them the grace period, then kill whatever is left, and reap. */
+        for (uint64_t end = now_ms() + CLIENT_KILL_GRACE_MS; any && now_ms() < end; ) {
+                any = false;
+                for (size_t i = 0; i < s->n_slots; i++) {
+                        struct client *c = &s->clients[i];
+                        if (c->state == CLIENT_FREE)
+                                continue;
+                        siginfo_t info = { 0 };
+                        /* WNOWAIT: kill the rest of its group while the pid is still held. */
+                        if (waitid(P_PID, (id_t) c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid) {
+                                kill(-c->pid, SIGKILL);
+                                waitpid(c->pid, NULL, 0);
+                                client_free(c);
+                        } else
+                                any = true;
+                }
+                if (any)
+                        poll(NULL, 0, 50);
+        }
+        for (size_t i = 0; i < s->n_slots; i++) {
+                struct client *c = &s->clients[i];
+                if (c->state != CLIENT_FREE && c->pid > 0) {
+                        kill(-c->pid, SIGKILL);
+                        kill(c->pid, SIGKILL);
+                        waitpid(c->pid, NULL, 0);
+                }
+                client_free(c);
+        }
+        free(s->clients);
+        s->clients = NULL;
+        closep(&s->listen_fd);
+        unlink(s->cfg->daemon.socket);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The server loop: the launcher socket, its clients and their launched processes, and the
+ * daemon's signals, all in one poll(). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "daemon.h"
+
+#define CLIENT_REQUEST_TIMEOUT_MS 5000   /* a client that sends nothing is dropped */
+#define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
+
+enum client_state {
+        CLIENT_FREE,
+        CLIENT_AWAIT_REQUEST,
+        CLIENT_STARTING,        /* forked; waiting to learn whether exec worked */
+        CLIENT_RUNNING,
+        CLIENT_ORPHAN,          /* the launcher is gone; its tree is being ended */
+        CLIENT_REAPING,         /* exec failed and was reported; waiting for the exit */
+};
+
+struct client {
+        enum client_state state;
+        int fd;                 /* connection, -1 once gone */
+        int pidfd;
+        int pipe;               /* exec status, while STARTING */
+        pid_t pid;
+        const struct app_config *app;
+        char command[64];       /* argv[0], for messages */
+        uint64_t deadline_ms;   /* request timeout, or when to SIGKILL; 0: none */
+};
+
+struct server {
+        const struct config *cfg;
+        struct nsd *nsd;
+        int listen_fd;
+        int sigfd;
+        struct client *clients;
+        size_t n_slots;
+        uint64_t log_window_ms; /* rate limit of refusal lines */
+        unsigned log_count, log_suppressed;
+};
+
+int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int sigfd);
+/* Serve until SIGTERM or SIGINT; SIGHUP repairs the namespace. */
+int server_run(struct server *s);
+/* End every launched tree (SIGTERM, then SIGKILL), close everything, remove the socket. */
+void server_close(struct server *s);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Starting a launch: fork, and in the child join the namespace, build the sandbox, become
+ * the target user and exec. The parent learns whether exec happened through a pipe. */
+#pragma once
+#include <sys/types.h>
+
+#include "clearnet/protocol.h"
+#include "sandbox.h"
+
+struct spawn_request {
+        int netns_fd;
+        pid_t nsd_pid;
+        struct sandbox sandbox;
+        char **argv;            /* NULL-terminated */
+        char **envp;            /* NULL-terminated */
+        const char *cwd;
+        const int *stdio;       /* 3 fds */
+};
+
+/* What the child writes to the pipe when it cannot exec. */
+struct spawn_failure {
+        int error;              /* errno */
+        char what[64];          /* the step that failed */
+};
+
+/* Fork the child. ret_pidfd: a pidfd of it; ret_pipe: readable at EOF when exec worked,
+ * or with a struct spawn_failure when it did not. */
+int spawn_start(const struct spawn_request *req, pid_t *ret_pid, int *ret_pidfd, int *ret_pipe);
+
+/* Build the child's argv and environment from the policy and the request. */
+int spawn_build_argv(const struct app_config *app, const struct proto_request *req, char ***ret);
+int spawn_build_env(const struct app_config *app, const struct target *t, const struct proto_request *req,
+                    const struct sandbox *sb, char ***ret);
+/* The caller's runtime dir and display names, validated, from its environment. */
+void spawn_runtime_from_env(const struct proto_request *req, uid_t caller_uid, struct sandbox *sb);
