@@ -23,6 +23,7 @@ void log_setup(const char *program) {
 
 void log_set_max_level(int level) { log_max_level = level; }
 
+__attribute__((format(printf, 3, 0)))
 static void log_vmsg(int level, int r, const char *fmt, va_list ap) {
         if (level > log_max_level)
                 return;

@@ -420,7 +420,7 @@ static int reply_payload_size(const struct proto_reply *reply, size_t *ret) {
                 return 0;
         }
         case PROTO_MSG_STATUS:
-                *ret = 12;
+                *ret = 20;
                 return 0;
         default:
                 return -EINVAL;
@@ -455,6 +455,8 @@ int proto_encode_reply(const struct proto_reply *reply, uint8_t *buf, size_t siz
                 put_u32(&w, reply->status.enabled);
                 put_u32(&w, reply->status.running);
                 put_u32(&w, reply->status.limit);
+                put_u32(&w, reply->status.dns_servers);
+                put_u32(&w, reply->status.online);
                 break;
         }
         if (ret_len)
@@ -505,14 +507,17 @@ static int read_error(struct reader *r, struct proto_reply *ret) {
 }
 
 static int read_status(struct reader *r, struct proto_reply *ret) {
-        uint32_t enabled, running, limit;
+        uint32_t enabled, running, limit, dns_servers, online;
         int k;
         if ((k = read_u32(r, &enabled)) < 0 || (k = read_u32(r, &running)) < 0 ||
-            (k = read_u32(r, &limit)) < 0)
+            (k = read_u32(r, &limit)) < 0 || (k = read_u32(r, &dns_servers)) < 0 ||
+            (k = read_u32(r, &online)) < 0)
                 return k;
         /* Only 0 and 1, so that every message has exactly one encoding. */
-        if (enabled > 1)
+        if (enabled > 1 || online > 1)
                 return -EBADMSG;
+        ret->status.dns_servers = dns_servers;
+        ret->status.online = online;
         ret->status.enabled = enabled;
         ret->status.running = running;
         ret->status.limit = limit;

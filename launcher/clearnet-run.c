@@ -120,8 +120,9 @@ static int relay(int sock, int sigfd) {
                         fail("%s", reply.error.message);
                         return proto_error_exit_status(reply.error.code);
                 case PROTO_MSG_STATUS:
-                        printf("enabled=%s running=%u limit=%u\n", reply.status.enabled ? "yes" : "no",
-                               reply.status.running, reply.status.limit);
+                        printf("enabled=%s running=%u limit=%u dns_servers=%u online=%s\n",
+                               reply.status.enabled ? "yes" : "no", reply.status.running, reply.status.limit,
+                               reply.status.dns_servers, reply.status.online ? "yes" : "no");
                         return 0;
                 default:
                         return fail("unexpected reply from clearnet-nsd");

@@ -61,7 +61,7 @@ int dns_load(const char *path, struct dns_config *ret, char **ret_error) {
                 char *s = line;
                 while (isspace((unsigned char) *s))
                         s++;
-                char word[16] = "", value[INET6_ADDRSTRLEN + 16] = "";
+                char word[16] = "", value[64] = "";
                 if (sscanf(s, "%15s %63s", word, value) < 1)
                         continue;
                 if (STREQ(word, "nameserver")) {

@@ -43,3 +43,5 @@ int link_configure(struct nl_sock *host_sk, struct nl_sock *ns_sk, const struct 
 int link_find_overlap(struct nl_sock *host_sk, struct nl_sock *ns_sk, const struct ipv4_prefix *net,
                       char *ret_desc, size_t size);
 int link_set_up(struct nl_sock *sk, const char *name);
+/* Does the namespace of sk have an IPv4 default route (is the machine on a network)? */
+int link_has_default_route(struct nl_sock *sk);

@@ -17,6 +17,8 @@
 #include <time.h>
 
 #include "clearnet/protocol.h"
+#include "dns.h"
+#include "link.h"
 #include "log.h"
 #include "policy.h"
 #include "spawn.h"
@@ -145,6 +147,15 @@ static void client_orphan(struct client *c) {
 static void reply_status(struct client *c, const struct app_config *app, const struct server *s) {
         struct proto_reply reply;
         proto_reply_status(&reply, app->enabled, running_instances(s, app), app->instances);
+        /* What the Unsafe Browser's launcher checks before it starts: it never reads
+         * root-owned state itself. */
+        struct dns_config dns;
+        _cleanup_free_ char *why = NULL;
+        if (dns_load(s->cfg->ns.resolv_conf, &dns, &why) == 0) {
+                reply.status.dns_servers = dns.servers;
+                dns_config_done(&dns);
+        }
+        reply.status.online = link_has_default_route(s->nsd->host_sk) > 0;
         (void) proto_send_reply(c->fd, &reply);
 }
 

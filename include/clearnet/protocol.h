@@ -19,7 +19,8 @@
  *   STARTED  u32 pid (> 0)
  *   EXITED   u32 how (PROTO_EXIT_CODE | PROTO_EXIT_SIGNAL), u32 exit code or signal
  *   ERROR    u32 error code, str message (1..PROTO_ERROR_MESSAGE_MAX printable ASCII)
- *   STATUS   u32 enabled (0 | 1), u32 running instances, u32 instance limit (0: none)
+ *   STATUS   u32 enabled (0 | 1), u32 running instances, u32 instance limit (0: none),
+ *            u32 clearnet DNS servers, u32 online (0 | 1: the host has a default route)
  *
  * There are no optional fields: a decoder rejects unknown versions, unknown types, a
  * length that disagrees with the datagram, missing fields and trailing bytes. An
@@ -143,6 +144,8 @@ struct proto_reply {
                         bool enabled;
                         uint32_t running;
                         uint32_t limit;  /* 0: no limit */
+                        uint32_t dns_servers;  /* nameservers in the clearnet DNS file */
+                        bool online;           /* the host has an IPv4 default route */
                 } status;
         };
 };

@@ -280,7 +280,8 @@ static void check_reply_equal(const struct proto_reply *a, const struct proto_re
                 break;
         case PROTO_MSG_STATUS:
                 CHECK(a->status.enabled == b->status.enabled && a->status.running == b->status.running &&
-                      a->status.limit == b->status.limit, "status differs");
+                      a->status.limit == b->status.limit && a->status.dns_servers == b->status.dns_servers &&
+                      a->status.online == b->status.online, "status differs");
                 break;
         default:
                 CHECK(false, "bad type");
@@ -406,6 +407,9 @@ static void test_reply_round_trips(void) {
         proto_reply_status(&r, false, 0, 0);
         round_trip_reply(&r);
         proto_reply_status(&r, true, UINT32_MAX, UINT32_MAX);
+        round_trip_reply(&r);
+        r.status.dns_servers = 3;
+        r.status.online = true;
         round_trip_reply(&r);
 }
 
