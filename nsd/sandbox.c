@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -310,4 +311,18 @@ int sandbox_seccomp(const char **ret_what) {
         }
         *ret_what = "load the seccomp filter";
         return seccomp_load(ctx);
+}
+
+int sandbox_lockdown(const struct target *t, pid_t expected_parent, const char **ret_what) {
+        int r = sandbox_drop_privileges(t, ret_what);
+        if (r < 0)
+                return r;
+        /* Die with the parent rather than run on unsupervised. Set after the user switch,
+         * which clears it; the getppid() check closes the race with the parent dying. */
+        *ret_what = "watch the parent";
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return negative_errno();
+        if (getppid() != expected_parent)
+                return -ESRCH;
+        return sandbox_seccomp(ret_what);
 }

@@ -23,3 +23,6 @@ struct sandbox {
 int sandbox_mounts(const struct sandbox *sb, const char **ret_what);
 int sandbox_drop_privileges(const struct target *t, const char **ret_what);
 int sandbox_seccomp(const char **ret_what);
+/* All of the above for a process about to exec (or to serve as a PID namespace's init):
+ * user switch, parent-death signal, seccomp. */
+int sandbox_lockdown(const struct target *t, pid_t expected_parent, const char **ret_what);

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "pidns.h"
 #include "util.h"
 
 static const char *env_get(char **env, size_t n, const char *key) {
@@ -148,7 +149,7 @@ int spawn_build_env(const struct app_config *app, const struct target *t, const 
         return 0;
 }
 
-static _Noreturn void child_fail(int pipe_fd, int error, const char *what) {
+_Noreturn void child_fail(int pipe_fd, int error, const char *what) {
         struct spawn_failure f = { .error = error < 0 ? -error : error };
         snprintf(f.what, sizeof f.what, "%s", what);
         (void) write_all(pipe_fd, &f, sizeof f);
@@ -184,13 +185,14 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
         if (syscall(SYS_close_range, 4U, ~0U, 0) < 0)
                 child_fail(pipe_fd, errno, "close inherited fds");
 
-        if ((r = sandbox_drop_privileges(req->sandbox.target, &what)) < 0)
-                child_fail(pipe_fd, r, what);
-        /* Die with nsd rather than run on unsupervised. Set after the user switch, which
-         * clears it; the getppid() check closes the race with nsd dying before. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != req->nsd_pid)
-                child_fail(pipe_fd, errno ? errno : ESRCH, "watch the daemon");
-        if ((r = sandbox_seccomp(&what)) < 0)
+        pid_t parent = req->nsd_pid;
+        if (req->sandbox.app && req->sandbox.app->pid_namespace) {
+                /* Returns only in the process that goes on to exec, PID 2 inside. */
+                if ((r = pidns_enter(req->sandbox.target, req->nsd_pid, pipe_fd, &what)) < 0)
+                        child_fail(pipe_fd, r, what);
+                parent = 1;
+        }
+        if ((r = sandbox_lockdown(req->sandbox.target, parent, &what)) < 0)
                 child_fail(pipe_fd, r, what);
 
         if (!req->cwd || chdir(req->cwd) < 0)

@@ -33,3 +33,5 @@ int spawn_build_env(const struct app_config *app, const struct target *t, const 
                     const struct sandbox *sb, char ***ret);
 /* The caller's runtime dir and display names, validated, from its environment. */
 void spawn_runtime_from_env(const struct proto_request *req, uid_t caller_uid, struct sandbox *sb);
+/* In a child before exec: report the failed step on the pipe and exit 125. */
+_Noreturn void child_fail(int pipe_fd, int error, const char *what);
