@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "daemon.h"
 
+#include <malloc.h>
 #include <netlink/netlink.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,11 +40,25 @@ void nsd_init(struct nsd *n, const struct config *cfg) {
 }
 
 static void close_ns(struct nsd *n) {
+        firewall_closep(&n->nft_ns);
         nl_route_closep(&n->ns_sk);
         closep(&n->netns_fd);
 }
 
+static void close_nft(struct nsd *n) {
+        firewall_closep(&n->nft_host);
+        firewall_closep(&n->nft_ns);
+}
+
+void nsd_idle(struct nsd *n) {
+        /* Closing an nfnetlink socket waits for the kernel (a few ms): done after READY,
+         * off the start-up path. An idle daemon holds no libnftables context or cache. */
+        close_nft(n);
+        malloc_trim(0);
+}
+
 void nsd_done(struct nsd *n) {
+        close_nft(n);
         close_ns(n);
         nl_route_closep(&n->host_sk);
         free(n->host_listing);
@@ -123,7 +138,10 @@ static int preflight(struct nsd *n, char **ret_error) {
                 return fail(ret_error, 0, "%s", why ? why : "cannot read resolv_conf");
         dns_config_done(&dns);
 
-        r = firewall_probe(&why);
+        r = firewall_open(&n->nft_host);
+        if (r < 0)
+                return fail(ret_error, r, "cannot use libnftables");
+        r = firewall_probe(n->nft_host, &why);
         if (r < 0)
                 return fail(ret_error, 0, "nftables is not usable here (kernel module nf_tables missing?): %s",
                             why ? why : strerror(-r));
@@ -210,20 +228,25 @@ static int ensure_netns(struct nsd *n) {
 static int apply_table(struct nsd *n, bool host, char **listing) {
         struct firewall_params p = firewall_params(n);
         _cleanup_free_ char *rules = NULL, *err = NULL, *now = NULL;
-        int r = host ? firewall_host_ruleset(&p, &rules) : firewall_ns_ruleset(&p, &rules);
+        /* Opened here, in the netns this runs in: the context's socket stays bound to it. */
+        struct nft_ctx **ctx = host ? &n->nft_host : &n->nft_ns;
+        int r = *ctx ? 0 : firewall_open(ctx);
         if (r < 0)
                 return r;
-        if (*listing && firewall_list(p.table, &now) == 0 && STREQ(now, *listing))
+        r = host ? firewall_host_ruleset(&p, &rules) : firewall_ns_ruleset(&p, &rules);
+        if (r < 0)
+                return r;
+        if (*listing && firewall_list(*ctx, p.table, &now) == 0 && STREQ(now, *listing))
                 return 0;
         if (*listing && n->up)
                 log_warning("repaired: nftables table inet %s %s was changed or removed", p.table,
                             host ? "on the host" : "inside the namespace");
-        r = firewall_apply(rules, &err);
+        r = firewall_apply(*ctx, rules, &err);
         if (r < 0)
                 return log_errno(LOG_ERR, r, "nftables refused table inet %s%s%s", p.table, err ? ": " : "", err ? err : "");
         free(*listing);
         *listing = NULL;
-        return firewall_list(p.table, listing);
+        return firewall_list(*ctx, p.table, listing);
 }
 
 static int apply_ns_table(struct nsd *n, void *arg) {
@@ -385,7 +408,9 @@ int nsd_teardown(struct nsd *n, char **ret_error) {
                 log_notice("no state file in %s: leaving net.ipv4.ip_forward as it is", c->daemon.state_dir);
 
         _cleanup_free_ char *err = NULL;
-        if ((r = firewall_delete(c->ns.nft_table, &err)) < 0 && !first)
+        if (!n->nft_host && (r = firewall_open(&n->nft_host)) < 0 && !first)
+                first = fail(ret_error, r, "cannot use libnftables");
+        if (n->nft_host && (r = firewall_delete(n->nft_host, c->ns.nft_table, &err)) < 0 && !first)
                 first = fail(ret_error, r, "cannot delete table inet %s%s%s", c->ns.nft_table, err ? ": " : "", err ? err : "");
         if ((r = dns_remove(c->ns.etc_netns_dir, c->ns.name)) < 0 && !first)
                 first = fail(ret_error, r, "cannot remove %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
@@ -393,6 +418,7 @@ int nsd_teardown(struct nsd *n, char **ret_error) {
                 (void) state_remove(c->daemon.state_dir, c->ns.name);
                 (void) pidfile_remove(c->daemon.state_dir, c->ns.name);
         }
+        close_nft(n);
         free(n->host_listing);
         free(n->ns_listing);
         n->host_listing = n->ns_listing = NULL;

@@ -8,12 +8,15 @@
 #include "state.h"
 
 struct nl_sock;
+struct nft_ctx;
 
 struct nsd {
         const struct config *cfg;
         int netns_fd;
         struct nl_sock *host_sk;
         struct nl_sock *ns_sk;
+        struct nft_ctx *nft_host;   /* open during a bring-up or repair only */
+        struct nft_ctx *nft_ns;
         struct nsd_state state;
         char *host_listing;     /* our tables as the kernel lists them after applying */
         char *ns_listing;
@@ -29,6 +32,8 @@ void nsd_done(struct nsd *n);
 int nsd_bring_up(struct nsd *n, char **ret_error);
 /* Re-read the DNS file and re-check everything, repairing what drifted. */
 int nsd_reconcile(struct nsd *n);
+/* Drop what a bring-up or repair needed but an idle daemon does not. */
+void nsd_idle(struct nsd *n);
 /* Remove all that nsd makes, restoring the sysctls it changed. Works on a running
  * instance and, with a fresh struct nsd, on what a killed run left. */
 int nsd_teardown(struct nsd *n, char **ret_error);

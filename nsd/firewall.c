@@ -123,21 +123,30 @@ int firewall_ns_ruleset(const struct firewall_params *p, char **ret) {
 }
 #pragma GCC diagnostic pop
 
-static void ctx_freep(struct nft_ctx **ctx) {
+int firewall_open(struct nft_ctx **ret) {
+        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        if (!ctx)
+                return -ENOMEM;
+        if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+                nft_ctx_free(ctx);
+                return -ENOMEM;
+        }
+        *ret = ctx;
+        return 0;
+}
+
+void firewall_closep(struct nft_ctx **ctx) {
         if (*ctx)
                 nft_ctx_free(*ctx);
+        *ctx = NULL;
 }
 
 /* Run one buffer as one transaction; keep the output and the first error line. */
-static int run(const char *cmd, char **ret_output, char **ret_error) {
-        _cleanup_(ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-        if (!ctx)
-                return -ENOMEM;
-        if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
-                return -ENOMEM;
+static int run(struct nft_ctx *ctx, const char *cmd, char **ret_output, char **ret_error) {
         int rc = nft_run_cmd_from_buffer(ctx, cmd);
+        const char *out = nft_ctx_get_output_buffer(ctx);   /* also resets both buffers */
+        const char *err = nft_ctx_get_error_buffer(ctx);
         if (rc != 0) {
-                const char *err = nft_ctx_get_error_buffer(ctx);
                 if (ret_error) {
                         size_t len = err ? strcspn(err, "\n") : 0;
                         *ret_error = len ? strndup(err, len) : strdup("nftables command failed");
@@ -151,7 +160,6 @@ static int run(const char *cmd, char **ret_output, char **ret_error) {
                 return -EIO;
         }
         if (ret_output) {
-                const char *out = nft_ctx_get_output_buffer(ctx);
                 *ret_output = strdup(out ? out : "");
                 if (!*ret_output)
                         return -ENOMEM;
@@ -159,26 +167,26 @@ static int run(const char *cmd, char **ret_output, char **ret_error) {
         return 0;
 }
 
-int firewall_apply(const char *ruleset, char **ret_error) {
-        return run(ruleset, NULL, ret_error);
+int firewall_apply(struct nft_ctx *ctx, const char *ruleset, char **ret_error) {
+        return run(ctx, ruleset, NULL, ret_error);
 }
 
-int firewall_list(const char *table, char **ret) {
+int firewall_list(struct nft_ctx *ctx, const char *table, char **ret) {
         _cleanup_free_ char *cmd = NULL;
         if (asprintf(&cmd, "list table inet %s", table) < 0)
                 return -ENOMEM;
-        return run(cmd, ret, NULL);
+        return run(ctx, cmd, ret, NULL);
 }
 
-int firewall_delete(const char *table, char **ret_error) {
+int firewall_delete(struct nft_ctx *ctx, const char *table, char **ret_error) {
         _cleanup_free_ char *cmd = NULL;
         /* "destroy" would need nft 1.0.8; add-then-delete in one transaction never fails
          * on a missing table and touches nothing else. */
         if (asprintf(&cmd, "table inet %1$s\ndelete table inet %1$s\n", table) < 0)
                 return -ENOMEM;
-        return run(cmd, NULL, ret_error);
+        return run(ctx, cmd, NULL, ret_error);
 }
 
-int firewall_probe(char **ret_error) {
-        return run("list tables", NULL, ret_error);
+int firewall_probe(struct nft_ctx *ctx, char **ret_error) {
+        return run(ctx, "list tables", NULL, ret_error);
 }

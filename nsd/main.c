@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* clearnet-nsd: command line, signals and the main loop. */
 #include <getopt.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,8 +100,7 @@ static int run(const struct config *cfg) {
         log_info("ready: namespace '%s' at %s/%s, %s <-> %s", cfg->ns.name, cfg->ns.netns_dir, cfg->ns.name,
                  cfg->ns.host_veth, cfg->ns.ns_veth);
         sd_notifyf(0, "READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
-        /* Bring-up used libnftables' and libnl's caches; an idle daemon gives that back. */
-        malloc_trim(0);
+        nsd_idle(&n);
 
         r = server_run(&srv);
         sd_notify(0, "STOPPING=1");

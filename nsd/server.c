@@ -59,9 +59,10 @@ static int listen_socket(const char *path) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(path) >= sizeof sa.sun_path)
                 return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s", path);
+        size_t len = strlen(path);
+        memcpy(sa.sun_path, path, len + 1);
+        char dir[sizeof sa.sun_path];
+        memcpy(dir, path, len + 1);
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
                 *slash = '\0';
@@ -379,6 +380,7 @@ static int handle_signal(struct server *s) {
                 log_info("SIGHUP: re-reading the DNS file and re-checking everything");
                 (void) nsd_reconcile(s->nsd);
                 sd_notify(0, "READY=1");
+                nsd_idle(s->nsd);
                 return 0;
         }
         log_info("%s: stopping", strsignal((int) si.ssi_signo));
