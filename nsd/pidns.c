@@ -80,7 +80,8 @@ static _Noreturn void serve(int sigfd, pid_t child, int status_fd, bool is_init)
         }
 }
 
-int pidns_enter(const struct target *t, pid_t nsd_pid, int pipe_fd, const char **ret_what) {
+int pidns_enter(const struct target *t, pid_t nsd_pid, const struct sock_fprog *seccomp, int pipe_fd,
+                const char **ret_what) {
         int st[2];
         *ret_what = "create a PID namespace";
         if (unshare(CLONE_NEWPID) < 0)
@@ -96,7 +97,7 @@ int pidns_enter(const struct target *t, pid_t nsd_pid, int pipe_fd, const char *
                 close(pipe_fd);
                 int sigfd = relay_signals();
                 const char *what;
-                if (sigfd < 0 || sandbox_lockdown(t, nsd_pid, &what) < 0)
+                if (sigfd < 0 || sandbox_lockdown(t, nsd_pid, seccomp, &what) < 0)
                         _exit(125);
                 serve(sigfd, init, st[0], false);
         }
@@ -123,7 +124,7 @@ int pidns_enter(const struct target *t, pid_t nsd_pid, int pipe_fd, const char *
         close(pipe_fd);
         const char *what;
         /* Our parent is outside the namespace, which getppid() shows as 0. */
-        if (sandbox_lockdown(t, 0, &what) < 0)
+        if (sandbox_lockdown(t, 0, seccomp, &what) < 0)
                 _exit(125);
         serve(sigfd, prog, st[1], true);
 }

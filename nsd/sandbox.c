@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -34,13 +37,20 @@ static int bind_fd(int fd, const char *dest, bool read_only) {
         return 0;
 }
 
-/* Cover a directory with an empty tmpfs, if it exists: what was there is unreachable. */
-static int hide_dir(const char *path) {
-        char real[PATH_MAX];
+/* Cover a directory with an empty tmpfs, if it exists: what was there is unreachable.
+ * seen[] holds what is covered already, so a path reached twice (/var/run is /run) is
+ * covered once. */
+static int hide_dir(const char *path, struct stat *seen, size_t *n_seen, size_t max) {
         struct stat st;
-        if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
                 return 0;
-        return mount_tmpfs(real, "mode=0755,size=64k", MS_NOEXEC);
+        for (size_t i = 0; i < *n_seen; i++)
+                if (seen[i].st_dev == st.st_dev && seen[i].st_ino == st.st_ino)
+                        return 0;
+        int r = mount_tmpfs(path, "mode=0755,size=64k", MS_NOEXEC);
+        if (r == 0 && *n_seen < max)
+                seen[(*n_seen)++] = st;
+        return r;
 }
 
 /* A fresh, empty, world-writable (sticky) tmpfs over a directory that exists. */
@@ -64,26 +74,41 @@ static int dirname_of(const char *path, char *buf, size_t size) {
 /* A copy of the host's nsswitch.conf whose hosts: line asks only files and DNS, so no
  * lookup can go to systemd-resolved, mDNS or another local resolver. */
 static int nsswitch_write(int fd) {
-        _cleanup_free_ char *orig = NULL;
-        if (read_file_limited("/etc/nsswitch.conf", 64 * 1024, &orig, NULL) < 0)
+        _cleanup_free_ char *orig = NULL, *out = NULL;
+        size_t len = 0;
+        if (read_file_limited("/etc/nsswitch.conf", 64 * 1024, &orig, &len) < 0) {
                 orig = NULL;
+                len = 0;
+        }
         static const char hosts[] = "hosts: files dns\n";
-        int r = 0;
+        out = malloc(len + sizeof hosts + 1);
+        if (!out)
+                return -ENOMEM;
+        size_t n = 0;
         bool wrote_hosts = false;
-        for (char *line = orig, *next; line && *line && r == 0; line = next) {
+        for (char *line = orig, *next; line && *line; line = next) {
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = '\0';
                 const char *s = line + strspn(line, " \t");
                 if (strncmp(s, "hosts:", 6) == 0) {
-                        r = write_all(fd, hosts, sizeof hosts - 1);
+                        if (!wrote_hosts) {
+                                memcpy(out + n, hosts, sizeof hosts - 1);
+                                n += sizeof hosts - 1;
+                        }
                         wrote_hosts = true;
-                } else if (r == 0 && (r = write_all(fd, line, strlen(line))) == 0)
-                        r = write_all(fd, "\n", 1);
+                        continue;
+                }
+                size_t l = strlen(line);
+                memcpy(out + n, line, l);
+                n += l;
+                out[n++] = '\n';
         }
-        if (r == 0 && !wrote_hosts)
-                r = write_all(fd, hosts, sizeof hosts - 1);
-        return r;
+        if (!wrote_hosts) {
+                memcpy(out + n, hosts, sizeof hosts - 1);
+                n += sizeof hosts - 1;
+        }
+        return write_all(fd, out, n);
 }
 
 /* Written to the private /tmp (bind mounts need a source in our mount namespace, which
@@ -224,10 +249,12 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
         STEP("hide the daemon's socket", dirname_of(cfg->daemon.socket, sockdir, sizeof sockdir));
         const char *hidden[] = {
                 sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/run/dbus",
-                "/var/run/dbus", "/run/systemd/resolve", "/run/nscd", "/var/run/nscd", "/var/lib/dbus",
+                "/var/run/dbus", "/run/systemd/resolve", "/run/nscd", "/var/run/nscd",
         };
+        struct stat seen[ELEMENTSOF(hidden)];
+        size_t n_seen = 0;
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
-                STEP("hide a directory", hide_dir(hidden[i]));
+                STEP("hide a directory", hide_dir(hidden[i], seen, &n_seen, ELEMENTSOF(seen)));
         STEP("mount a private /var/tmp", private_dir("/var/tmp"));
         STEP("mount a private /dev/shm", private_dir("/dev/shm"));
 
@@ -277,7 +304,8 @@ static void seccomp_freep(scmp_filter_ctx *ctx) {
                 seccomp_release(*ctx);
 }
 
-int sandbox_seccomp(const char **ret_what) {
+/* Built once when nsd starts, as BPF: every launch then loads it with one prctl(). */
+int sandbox_seccomp_compile(struct sock_fprog *ret) {
         /* Denied with EPERM. unshare/clone of user namespaces stay allowed: browsers build
          * their own sandboxes with them. */
         static const char *const denied[] = {
@@ -289,7 +317,6 @@ int sandbox_seccomp(const char **ret_what) {
                 "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie",
                 "name_to_handle_at", "syslog", "uselib", "vhangup",
         };
-        *ret_what = "build the seccomp filter";
         _cleanup_(seccomp_freep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx)
                 return -ENOMEM;
@@ -309,11 +336,34 @@ int sandbox_seccomp(const char **ret_what) {
                 if (r < 0)
                         return r;
         }
-        *ret_what = "load the seccomp filter";
-        return seccomp_load(ctx);
+        _cleanup_close_ int fd = memfd_create("seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        int r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0 ||
+            size / (off_t) sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return -EINVAL;
+        struct sock_filter *insns = malloc((size_t) size);
+        if (!insns)
+                return -ENOMEM;
+        if (pread(fd, insns, (size_t) size, 0) != size) {
+                free(insns);
+                return -EIO;
+        }
+        *ret = (struct sock_fprog) { .len = (unsigned short) (size / (off_t) sizeof(struct sock_filter)), .filter = insns };
+        return 0;
 }
 
-int sandbox_lockdown(const struct target *t, pid_t expected_parent, const char **ret_what) {
+void sandbox_seccomp_free(struct sock_fprog *p) {
+        free(p->filter);
+        *p = (struct sock_fprog) {};
+}
+
+int sandbox_lockdown(const struct target *t, pid_t expected_parent, const struct sock_fprog *filter,
+                     const char **ret_what) {
         int r = sandbox_drop_privileges(t, ret_what);
         if (r < 0)
                 return r;
@@ -324,5 +374,10 @@ int sandbox_lockdown(const struct target *t, pid_t expected_parent, const char *
                 return negative_errno();
         if (getppid() != expected_parent)
                 return -ESRCH;
-        return sandbox_seccomp(ret_what);
+        *ret_what = "load the seccomp filter";
+        if (!filter || !filter->len)
+                return -EINVAL; /* never run without it */
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
+                return negative_errno();
+        return 0;
 }

@@ -3,6 +3,7 @@
  * mounts (DNS, hidden paths, private /tmp and HOME, runtime sockets), then the switch to
  * the target user with no capabilities, no_new_privs and the seccomp filter. */
 #pragma once
+#include <linux/filter.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -22,7 +23,10 @@ struct sandbox {
 /* Each returns 0 or a negative errno; *ret_what names the step for the error message. */
 int sandbox_mounts(const struct sandbox *sb, const char **ret_what);
 int sandbox_drop_privileges(const struct target *t, const char **ret_what);
-int sandbox_seccomp(const char **ret_what);
+/* The seccomp filter, compiled once to BPF by the daemon. */
+int sandbox_seccomp_compile(struct sock_fprog *ret);
+void sandbox_seccomp_free(struct sock_fprog *p);
 /* All of the above for a process about to exec (or to serve as a PID namespace's init):
  * user switch, parent-death signal, seccomp. */
-int sandbox_lockdown(const struct target *t, pid_t expected_parent, const char **ret_what);
+int sandbox_lockdown(const struct target *t, pid_t expected_parent, const struct sock_fprog *filter,
+                     const char **ret_what);

@@ -21,6 +21,7 @@
 #include "link.h"
 #include "log.h"
 #include "policy.h"
+#include "sandbox.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -96,10 +97,17 @@ int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_slots; i++)
                 s->clients[i] = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1 };
+        int r = sandbox_seccomp_compile(&s->seccomp);
+        if (r < 0) {
+                free(s->clients);
+                s->clients = NULL;
+                return log_errno(LOG_ERR, r, "cannot build the seccomp filter for launched programs");
+        }
         int fd = listen_socket(cfg->daemon.socket);
         if (fd < 0) {
                 free(s->clients);
                 s->clients = NULL;
+                sandbox_seccomp_free(&s->seccomp);
                 return log_errno(LOG_ERR, fd, "cannot listen on %s", cfg->daemon.socket);
         }
         s->listen_fd = fd;
@@ -163,7 +171,7 @@ static void reply_status(struct client *c, const struct app_config *app, const s
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = {
-                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .cwd = req->cwd, .stdio = fds,
+                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .seccomp = &s->seccomp, .cwd = req->cwd, .stdio = fds,
                 .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
         };
         if (app)
@@ -480,6 +488,7 @@ void server_close(struct server *s) {
         }
         free(s->clients);
         s->clients = NULL;
+        sandbox_seccomp_free(&s->seccomp);
         closep(&s->listen_fd);
         unlink(s->cfg->daemon.socket);
 }

@@ -2,6 +2,7 @@
 /* The server loop: the launcher socket, its clients and their launched processes, and the
  * daemon's signals, all in one poll(). */
 #pragma once
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -37,6 +38,7 @@ struct server {
         struct nsd *nsd;
         int listen_fd;
         int sigfd;
+        struct sock_fprog seccomp;      /* every launch's filter, compiled once */
         struct client *clients;
         size_t n_slots;
         uint64_t log_window_ms; /* rate limit of refusal lines */

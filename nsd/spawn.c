@@ -188,11 +188,11 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
         pid_t parent = req->nsd_pid;
         if (req->sandbox.app && req->sandbox.app->pid_namespace) {
                 /* Returns only in the process that goes on to exec, PID 2 inside. */
-                if ((r = pidns_enter(req->sandbox.target, req->nsd_pid, pipe_fd, &what)) < 0)
+                if ((r = pidns_enter(req->sandbox.target, req->nsd_pid, req->seccomp, pipe_fd, &what)) < 0)
                         child_fail(pipe_fd, r, what);
                 parent = 1;
         }
-        if ((r = sandbox_lockdown(req->sandbox.target, parent, &what)) < 0)
+        if ((r = sandbox_lockdown(req->sandbox.target, parent, req->seccomp, &what)) < 0)
                 child_fail(pipe_fd, r, what);
 
         if (!req->cwd || chdir(req->cwd) < 0)

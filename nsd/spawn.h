@@ -10,6 +10,7 @@
 struct spawn_request {
         int netns_fd;
         pid_t nsd_pid;
+        const struct sock_fprog *seccomp;
         struct sandbox sandbox;
         char **argv;            /* NULL-terminated */
         char **envp;            /* NULL-terminated */
