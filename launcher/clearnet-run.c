@@ -78,15 +78,6 @@ static int connect_daemon(const char *path, int *ret) {
         return 0;
 }
 
-/* Our stdio fds to pass; a closed one is replaced by /dev/null (the command expects 0-2). */
-static void stdio_fds(int fds[3]) {
-        for (int i = 0; i < 3; i++) {
-                fds[i] = i;
-                if (fcntl(i, F_GETFD) < 0)
-                        fds[i] = open("/dev/null", i == 0 ? O_RDONLY | O_CLOEXEC : O_WRONLY | O_CLOEXEC);
-        }
-}
-
 /* Wait for the replies, forwarding our signals; returns the exit status. */
 static int relay(int sock, int sigfd) {
         bool started = false;
@@ -131,6 +122,11 @@ static int relay(int sock, int sigfd) {
 }
 
 int main(int argc, char **argv) {
+        /* fds 0-2 must be open before anything else opens an fd, or that fd would become
+         * the command's stdin (the signalfd, say). */
+        for (int i = 0; i < 3; i++)
+                if (fcntl(i, F_GETFD) < 0 && open("/dev/null", i == 0 ? O_RDONLY : O_WRONLY) != i)
+                        return PROTO_EXIT_STATUS_FAILURE;
         static const struct option options[] = {
                 { "app", required_argument, NULL, 'a' },
                 { "status", required_argument, NULL, 'S' },
@@ -205,9 +201,16 @@ int main(int argc, char **argv) {
         int r = connect_daemon(socket_path, &sock);
         if (r < 0)
                 return fail("cannot reach clearnet-nsd at %s: %s", socket_path, strerror(-r));
-        int fds[3];
-        stdio_fds(fds);
+        static const int fds[3] = { 0, 1, 2 };
         r = proto_send_request(sock, &req, status_app ? NULL : fds);
+        if (r == -EPIPE || r == -ECONNRESET) {
+                /* The daemon may have answered (busy) and closed before reading. */
+                struct proto_reply reply;
+                if (proto_recv_reply(sock, &reply) == 0 && reply.type == PROTO_MSG_ERROR) {
+                        fail("%s", reply.error.message);
+                        return proto_error_exit_status(reply.error.code);
+                }
+        }
         if (r == -E2BIG)
                 return fail("request too large (at most %d arguments, %d bytes in all)", PROTO_ARGV_MAX, PROTO_ARGV_TOTAL_MAX);
         if (r < 0)

@@ -360,6 +360,7 @@ static const struct key_def key_table[] = {
         { "daemon",    "max_clients",   parse_max_clients, DM(max_clients) },
         { "run",       "users",         parse_users,   RN(users) },
         { "run",       "groups",        parse_groups,  RN(groups) },
+        { "run",       "pid_namespace", parse_boolean, RN(pid_namespace) },
 };
 _Static_assert(ELEMENTSOF(key_table) <= 32, "seen bitmap too small");
 
@@ -410,7 +411,7 @@ bool strv_contains(strv l, const char *word) {
 }
 
 static int app_defaults(struct app_config *app, const char *name) {
-        *app = (struct app_config) { .enabled = true, .instances = 1, .home = APP_HOME_TMPFS };
+        *app = (struct app_config) { .enabled = true, .instances = 1, .home = APP_HOME_TMPFS, .pid_namespace = true };
         app->name = strdup(name);
         app->callers = calloc(1, sizeof(char *));
         app->caller_groups = calloc(1, sizeof(char *));
@@ -657,6 +658,7 @@ int config_init(struct config *cfg) {
                 return -ENOMEM;
         }
         cfg->daemon.max_clients = 64;
+        cfg->run.pid_namespace = true;
         (void) parse_ipv4_prefix("10.200.1.17/30", &cfg->ns.host_address);
         (void) parse_ipv4_prefix("10.200.1.18/30", &cfg->ns.ns_address);
         return 0;

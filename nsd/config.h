@@ -41,6 +41,7 @@ typedef char **strv;
 struct run_config {
         strv users;
         strv groups;
+        bool pid_namespace;    /* each command in its own PID namespace: nothing outlives it */
 };
 
 enum app_args { APP_ARGS_NONE, APP_ARGS_URL };

@@ -119,6 +119,9 @@ int pidns_enter(const struct target *t, pid_t nsd_pid, const struct sock_fprog *
                 for (size_t i = 0; i < ELEMENTSOF(relayed); i++)
                         signal(relayed[i], SIG_DFL);
                 sigprocmask(SIG_SETMASK, &none, NULL);
+                /* The program leads its own session, as without a PID namespace. */
+                if (setsid() < 0)
+                        child_fail(pipe_fd, errno, "start a new session");
                 return 0;
         }
         close(pipe_fd);

@@ -240,7 +240,6 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
 
         /* DNS: the clearnet servers, wherever a symlinked /etc/resolv.conf points. */
         STEP("find /etc/resolv.conf", realpath("/etc/resolv.conf", resolv) ? 0 : negative_errno());
-        STEP("bind the clearnet resolv.conf", bind_fd(dns_fd, resolv, true));
         STEP("mount a private /tmp", mount_tmpfs("/tmp", "mode=1777", 0));
         STEP("bind a generated nsswitch.conf", bind_nsswitch());
 
@@ -255,6 +254,10 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
         size_t n_seen = 0;
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
                 STEP("hide a directory", hide_dir(hidden[i], seen, &n_seen, ELEMENTSOF(seen)));
+        /* After the hiding: a stub resolver's file (systemd-resolved's) lives in a directory
+         * just covered, so it is made again in the tmpfs and the clearnet servers bound on it. */
+        _cleanup_close_ int placeholder = open(resolv, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        STEP("bind the clearnet resolv.conf", placeholder < 0 ? negative_errno() : bind_fd(dns_fd, resolv, true));
         STEP("mount a private /var/tmp", private_dir("/var/tmp"));
         STEP("mount a private /dev/shm", private_dir("/dev/shm"));
 

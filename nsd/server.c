@@ -135,6 +135,24 @@ static void client_free(struct client *c) {
         *c = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1 };
 }
 
+/* Close a connection whose last reply is sent. Closing with a request still unread would
+ * reset it, and the client would see the reset, not the reply: read what is queued (and
+ * close any fds it carried) first. */
+static void close_after_reply(int fd) {
+        shutdown(fd, SHUT_RD);
+        for (int i = 0; i < 4; i++) {
+                uint8_t junk[512];
+                int fds[PROTO_REQUEST_FDS];
+                size_t len, nfds = 0;
+                int r = proto_recv(fd, junk, sizeof junk, &len, fds, PROTO_REQUEST_FDS, &nfds);
+                for (size_t k = 0; r == 0 && k < nfds; k++)
+                        close(fds[k]);
+                if (r < 0 && r != -EMSGSIZE && r != -EBADMSG)
+                        break;
+        }
+        close(fd);
+}
+
 static void send_error(int fd, enum proto_error code, const char *msg) {
         struct proto_reply reply;
         proto_reply_error(&reply, code, "%s", msg);
@@ -340,7 +358,7 @@ static void accept_client(struct server *s) {
                 char msg[96];
                 snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
                 send_error(fd, PROTO_ERROR_BUSY, msg);
-                close(fd);
+                close_after_reply(fd);
                 log_refusal(s, "refused a connection: %s", msg);
                 return;
         }

@@ -15,6 +15,8 @@
 #include "pidns.h"
 #include "util.h"
 
+extern char **environ;
+
 static const char *env_get(char **env, size_t n, const char *key) {
         size_t klen = strlen(key);
         for (size_t i = 0; i < n; i++)
@@ -161,6 +163,11 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
         const char *what = "start";
         int r;
 
+        /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
+         * ignored, a shell may have it ignore SIGINT). */
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -186,7 +193,7 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
                 child_fail(pipe_fd, errno, "close inherited fds");
 
         pid_t parent = req->nsd_pid;
-        if (req->sandbox.app && req->sandbox.app->pid_namespace) {
+        if (req->sandbox.app ? req->sandbox.app->pid_namespace : req->sandbox.cfg->run.pid_namespace) {
                 /* Returns only in the process that goes on to exec, PID 2 inside. */
                 if ((r = pidns_enter(req->sandbox.target, req->nsd_pid, req->seccomp, pipe_fd, &what)) < 0)
                         child_fail(pipe_fd, r, what);
@@ -199,10 +206,9 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
                 if (chdir(req->sandbox.target->home) < 0 && chdir("/") < 0)
                         child_fail(pipe_fd, errno, "change directory");
 
-        if (strchr(req->argv[0], '/'))
-                execve(req->argv[0], req->argv, req->envp);
-        else
-                execvpe(req->argv[0], req->argv, req->envp);
+        /* execvp() searches the PATH of environ: the command's, not nsd's. */
+        environ = req->envp;
+        execvp(req->argv[0], req->argv);
         child_fail(pipe_fd, errno, "exec");
 }
 
