@@ -117,12 +117,12 @@ int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret) {
         if (!isdigit((unsigned char) len[0]) || (len[1] && !isdigit((unsigned char) len[1])) ||
             (len[1] && len[2]) || (len[0] == '0' && len[1]))
                 return -EINVAL;
-        int prefixlen = atoi(len);
-        if (prefixlen < 1 || prefixlen > 30)
-                return -ERANGE;
         struct in_addr addr;
         if (inet_pton(AF_INET, buf, &addr) != 1)
                 return -EINVAL;
+        int prefixlen = atoi(len);
+        if (prefixlen < 1 || prefixlen > 30)
+                return -ERANGE;
         ret->addr = addr;
         ret->prefixlen = (uint8_t) prefixlen;
         return 0;

@@ -140,7 +140,7 @@ static int preflight(struct nsd *n, char **ret_error) {
 
         r = firewall_open(&n->nft_host);
         if (r < 0)
-                return fail(ret_error, r, "cannot use libnftables");
+                return fail(ret_error, r, "nftables is not usable here (kernel module nf_tables missing?)");
         r = firewall_probe(n->nft_host, &why);
         if (r < 0)
                 return fail(ret_error, 0, "nftables is not usable here (kernel module nf_tables missing?): %s",

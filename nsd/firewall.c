@@ -2,7 +2,9 @@
 #include "firewall.h"
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -124,6 +126,12 @@ int firewall_ns_ruleset(const struct firewall_params *p, char **ret) {
 #pragma GCC diagnostic pop
 
 int firewall_open(struct nft_ctx **ret) {
+        /* libnftables exit()s when it cannot open its netlink socket (no nf_tables in the
+         * kernel): find out first, and fail like everything else. */
+        int probe = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        if (probe < 0)
+                return negative_errno();
+        close(probe);
         struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
         if (!ctx)
                 return -ENOMEM;

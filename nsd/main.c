@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
@@ -128,6 +129,10 @@ static int teardown(const struct config *cfg) {
         _cleanup_free_ char *err = NULL;
         int r = nsd_teardown(&n, &err);
         nsd_done(&n);
+        /* The launcher socket a killed run left (only if it is a socket). */
+        struct stat st;
+        if (lstat(cfg->daemon.socket, &st) == 0 && S_ISSOCK(st.st_mode))
+                unlink(cfg->daemon.socket);
         if (r < 0)
                 log_error("%s", err ? err : "teardown failed");
         else
