@@ -229,7 +229,7 @@ static int apply_table(struct nsd *n, bool host, char **listing) {
         struct firewall_params p = firewall_params(n);
         _cleanup_free_ char *rules = NULL, *err = NULL, *now = NULL;
         /* Opened here, in the netns this runs in: the context's socket stays bound to it. */
-        struct nft_ctx **ctx = host ? &n->nft_host : &n->nft_ns;
+        struct firewall **ctx = host ? &n->nft_host : &n->nft_ns;
         int r = *ctx ? 0 : firewall_open(ctx);
         if (r < 0)
                 return r;

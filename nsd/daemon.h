@@ -8,15 +8,15 @@
 #include "state.h"
 
 struct nl_sock;
-struct nft_ctx;
+struct firewall;
 
 struct nsd {
         const struct config *cfg;
         int netns_fd;
         struct nl_sock *host_sk;
         struct nl_sock *ns_sk;
-        struct nft_ctx *nft_host;   /* open during a bring-up or repair only */
-        struct nft_ctx *nft_ns;
+        struct firewall *nft_host;   /* open during a bring-up or repair only */
+        struct firewall *nft_ns;
         struct nsd_state state;
         char *host_listing;     /* our tables as the kernel lists them after applying */
         char *ns_listing;

@@ -20,19 +20,20 @@ struct firewall_params {
 int firewall_host_ruleset(const struct firewall_params *p, char **ret);
 int firewall_ns_ruleset(const struct firewall_params *p, char **ret);
 
-struct nft_ctx;
+struct firewall;
 
-/* A libnftables context for the netns the calling thread is in now (its netlink socket
- * is bound there). Kept for one bring-up or repair, then closed: idle, nsd holds none. */
-int firewall_open(struct nft_ctx **ret);
-void firewall_closep(struct nft_ctx **ctx);
+/* libnftables, loaded, with a context for the netns the calling thread is in now (its
+ * netlink socket is bound there). Kept for one bring-up or repair, then closed: an idle
+ * nsd holds none and has the library unloaded. */
+int firewall_open(struct firewall **ret);
+void firewall_closep(struct firewall **fw);
 
 /* Apply ruleset text as one transaction. On failure ret_error (may be NULL) gets nft's
  * first error line. */
-int firewall_apply(struct nft_ctx *ctx, const char *ruleset, char **ret_error);
+int firewall_apply(struct firewall *fw, const char *ruleset, char **ret_error);
 /* `list table inet NAME` as text; -ENOENT when absent. */
-int firewall_list(struct nft_ctx *ctx, const char *table, char **ret);
+int firewall_list(struct firewall *fw, const char *table, char **ret);
 /* Delete table inet NAME if present. */
-int firewall_delete(struct nft_ctx *ctx, const char *table, char **ret_error);
+int firewall_delete(struct firewall *fw, const char *table, char **ret_error);
 /* nftables works here at all (module present, permission)? */
-int firewall_probe(struct nft_ctx *ctx, char **ret_error);
+int firewall_probe(struct firewall *fw, char **ret_error);
