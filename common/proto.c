@@ -103,6 +103,12 @@ static void put_u16(struct writer *w, uint16_t v) {
         w->p[w->len++] = (uint8_t) (v >> 8);
 }
 
+static void put_u32(struct writer *w, uint32_t v);
+static void put_u64(struct writer *w, uint64_t v) {
+        put_u32(w, (uint32_t) v);
+        put_u32(w, (uint32_t) (v >> 32));
+}
+
 static void put_u32(struct writer *w, uint32_t v) {
         for (unsigned i = 0; i < 4; i++)
                 w->p[w->len++] = (uint8_t) (v >> (8 * i));
@@ -194,7 +200,7 @@ static bool message_is_valid(const char *s, size_t n) {
 /* ---- requests ---- */
 
 size_t proto_request_fds(enum proto_request_kind kind) {
-        return kind == PROTO_REQUEST_STATUS ? 0 : PROTO_REQUEST_FDS;
+        return kind == PROTO_REQUEST_STATUS || kind == PROTO_REQUEST_TIME_SYNC ? 0 : PROTO_REQUEST_FDS;
 }
 
 static int validate_argv(const struct proto_request *req) {
@@ -247,6 +253,11 @@ static int validate_kind(const struct proto_request *req) {
                 if (req->argc > 0 || req->envc > 0 || !is_empty(req->cwd))
                         return -EINVAL;
                 return 0;
+        case PROTO_REQUEST_TIME_SYNC:
+                /* The daemon runs its own check: the caller names nothing. */
+                if (!is_empty(req->app) || req->argc > 0 || req->envc > 0 || !is_empty(req->cwd))
+                        return -EINVAL;
+                return 0;
         default:
                 return -EINVAL;
         }
@@ -262,7 +273,8 @@ static int validate_request(const struct proto_request *req) {
                 return -E2BIG;
         if (req->cwd && strnlen(req->cwd, PROTO_CWD_MAX + 1) > PROTO_CWD_MAX)
                 return -E2BIG;
-        if (req->kind != PROTO_REQUEST_COMMAND && !proto_app_name_is_valid(req->app))
+        if (req->kind != PROTO_REQUEST_COMMAND && req->kind != PROTO_REQUEST_TIME_SYNC &&
+            !proto_app_name_is_valid(req->app))
                 return -EINVAL;
         int r = validate_argv(req);
         if (r < 0)
@@ -345,7 +357,7 @@ static int read_request(struct reader *r, struct request_storage *s, struct prot
                 return -EBADMSG;
 
         /* Only a known value may be stored in the enum. */
-        req->kind = kind >= PROTO_REQUEST_COMMAND && kind <= PROTO_REQUEST_STATUS
+        req->kind = kind >= PROTO_REQUEST_COMMAND && kind <= PROTO_REQUEST_TIME_SYNC
                 ? (enum proto_request_kind) kind : 0;
         req->app = app;
         req->argv = s->argv;
@@ -422,6 +434,15 @@ static int reply_payload_size(const struct proto_reply *reply, size_t *ret) {
         case PROTO_MSG_STATUS:
                 *ret = 20;
                 return 0;
+        case PROTO_MSG_TIME: {
+                if (!proto_time_outcome_name(reply->time.outcome))
+                        return -EINVAL;
+                size_t n = strnlen(reply->time.detail, sizeof(reply->time.detail));
+                if (n > PROTO_URL_MAX || (n > 0 && !message_is_valid(reply->time.detail, n)))
+                        return -EINVAL;
+                *ret = 4 + 4 + 8 + 8 + 4 + n;
+                return 0;
+        }
         default:
                 return -EINVAL;
         }
@@ -450,6 +471,13 @@ int proto_encode_reply(const struct proto_reply *reply, uint8_t *buf, size_t siz
         case PROTO_MSG_ERROR:
                 put_u32(&w, (uint32_t) reply->error.code);
                 put_string(&w, reply->error.message);
+                break;
+        case PROTO_MSG_TIME:
+                put_u32(&w, (uint32_t) reply->time.outcome);
+                put_u32(&w, reply->time.clock_set);
+                put_u64(&w, reply->time.server_time);
+                put_u64(&w, (uint64_t) reply->time.offset);
+                put_string(&w, reply->time.detail);
                 break;
         default:
                 put_u32(&w, reply->status.enabled);
@@ -524,6 +552,38 @@ static int read_status(struct reader *r, struct proto_reply *ret) {
         return 0;
 }
 
+static int read_u64(struct reader *r, uint64_t *ret) {
+        uint32_t lo, hi;
+        int k;
+        if ((k = read_u32(r, &lo)) < 0 || (k = read_u32(r, &hi)) < 0)
+                return k;
+        *ret = (uint64_t) hi << 32 | lo;
+        return 0;
+}
+
+static int read_time(struct reader *r, struct proto_reply *ret) {
+        uint32_t outcome, set;
+        uint64_t server_time, offset;
+        const uint8_t *s;
+        size_t n;
+        int k;
+        if ((k = read_u32(r, &outcome)) < 0 || (k = read_u32(r, &set)) < 0 ||
+            (k = read_u64(r, &server_time)) < 0 || (k = read_u64(r, &offset)) < 0 ||
+            (k = read_span(r, PROTO_URL_MAX, &s, &n)) < 0)
+                return k;
+        if (outcome > INT_MAX || !proto_time_outcome_name((enum proto_time_outcome) outcome) || set > 1)
+                return -EBADMSG;
+        if (n > 0 && !message_is_valid((const char *) s, n))
+                return -EBADMSG;
+        ret->time.outcome = (enum proto_time_outcome) outcome;
+        ret->time.clock_set = set;
+        ret->time.server_time = server_time;
+        ret->time.offset = (int64_t) offset;
+        memcpy(ret->time.detail, s, n);
+        ret->time.detail[n] = 0;
+        return 0;
+}
+
 int proto_decode_reply(const uint8_t *buf, size_t len, struct proto_reply *ret) {
         struct reader r;
         uint16_t type;
@@ -544,6 +604,9 @@ int proto_decode_reply(const uint8_t *buf, size_t len, struct proto_reply *ret) 
                 break;
         case PROTO_MSG_STATUS:
                 k = read_status(&r, &reply);
+                break;
+        case PROTO_MSG_TIME:
+                k = read_time(&r, &reply);
                 break;
         default:
                 return -EBADMSG;
@@ -623,6 +686,31 @@ void proto_reply_error(struct proto_reply *ret, enum proto_error code, const cha
                         *p = '?';
         if (m[0] == 0)
                 snprintf(m, sizeof(ret->error.message), "%s", proto_error_default_message(code));
+}
+
+const char *proto_time_outcome_name(enum proto_time_outcome outcome) {
+        switch (outcome) {
+        case PROTO_TIME_ONLINE: return "online";
+        case PROTO_TIME_PORTAL: return "portal";
+        case PROTO_TIME_OFFLINE: return "offline";
+        case PROTO_TIME_DNS_FAILURE: return "dns-failure";
+        case PROTO_TIME_INVALID: return "time-invalid";
+        case PROTO_TIME_CHECK_FAILED: return "check-failed";
+        }
+        return NULL;
+}
+
+void proto_reply_time(struct proto_reply *ret, enum proto_time_outcome outcome, bool clock_set,
+                      uint64_t server_time, int64_t offset, const char *detail) {
+        *ret = (struct proto_reply) {
+                .type = PROTO_MSG_TIME,
+                .time = { .outcome = outcome, .clock_set = clock_set, .server_time = server_time, .offset = offset },
+        };
+        /* Printable ASCII only, cut to the limit: the detail may come from a portal. */
+        size_t n = 0;
+        for (const char *p = detail; p && *p && n < PROTO_URL_MAX; p++)
+                ret->time.detail[n++] = char_is_printable(*p) ? *p : '?';
+        ret->time.detail[n] = 0;
 }
 
 void proto_reply_status(struct proto_reply *ret, bool enabled, uint32_t running, uint32_t limit) {

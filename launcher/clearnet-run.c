@@ -42,9 +42,11 @@ static void usage(FILE *f) {
                 "Usage: clearnet-run [--socket PATH] --app NAME [ARG...]\n"
                 "       clearnet-run [--socket PATH] -- COMMAND [ARG...]\n"
                 "       clearnet-run [--socket PATH] --status NAME\n"
+                "       clearnet-run [--socket PATH] --time-sync\n"
                 "Run a command or an app outside Tor, in the clearnet network namespace.\n\n"
                 "  -a, --app NAME     start the app NAME of the policy (extra ARGs only if it allows)\n"
                 "      --status NAME  print whether app NAME is enabled and how many instances run\n"
+                "      --time-sync    have clearnet-nsd run the portal check and set the clock from it\n"
                 "  -s, --socket PATH  clearnet-nsd's socket (default $CLEARNET_SOCKET or %s)\n"
                 "  -h, --help         show this help\n"
                 "  -V, --version      show the version\n\n"
@@ -110,6 +112,18 @@ static int relay(int sock, int sigfd) {
                 case PROTO_MSG_ERROR:
                         fail("%s", reply.error.message);
                         return proto_error_exit_status(reply.error.code);
+                case PROTO_MSG_TIME: {
+                        printf("%s", proto_time_outcome_name(reply.time.outcome));
+                        if (reply.time.outcome == PROTO_TIME_PORTAL)
+                                printf(" %s", reply.time.detail[0] ? reply.time.detail : "-");
+                        if (reply.time.server_time)
+                                printf(" server_time=%llu offset=%lld clock_set=%s",
+                                       (unsigned long long) reply.time.server_time, (long long) reply.time.offset,
+                                       reply.time.clock_set ? "yes" : "no");
+                        putchar('\n');
+                        /* The same statuses as clearnet-portal-check's. */
+                        return (int) reply.time.outcome - 1;
+                }
                 case PROTO_MSG_STATUS:
                         printf("enabled=%s running=%u limit=%u dns_servers=%u online=%s\n",
                                reply.status.enabled ? "yes" : "no", reply.status.running, reply.status.limit,
@@ -130,6 +144,7 @@ int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "app", required_argument, NULL, 'a' },
                 { "status", required_argument, NULL, 'S' },
+                { "time-sync", no_argument, NULL, 'T' },
                 { "socket", required_argument, NULL, 's' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
@@ -137,12 +152,14 @@ int main(int argc, char **argv) {
         };
         const char *socket_path = getenv("CLEARNET_SOCKET");
         const char *app = NULL, *status_app = NULL;
+        bool time_sync = false;
         int c;
         /* '+': stop at the first non-option, so a command's own options stay its own. */
         while ((c = getopt_long(argc, argv, "+a:s:hV", options, NULL)) >= 0) {
                 switch (c) {
                 case 'a': app = optarg; break;
                 case 'S': status_app = optarg; break;
+                case 'T': time_sync = true; break;
                 case 's': socket_path = optarg; break;
                 case 'h': usage(stdout); return 0;
                 case 'V': printf("clearnet-run %s\n", CLEARNET_VERSION); return 0;
@@ -155,10 +172,15 @@ int main(int argc, char **argv) {
                 optind++;
         if (!socket_path || !*socket_path)
                 socket_path = PROTO_SOCKET_DEFAULT;
-        if (app && status_app)
-                return fail("--app and --status cannot be combined");
+        if ((app != NULL) + (status_app != NULL) + time_sync > 1)
+                return fail("--app, --status and --time-sync cannot be combined");
+        if (time_sync) {
+                if (optind < argc)
+                        return fail("--time-sync takes no further arguments");
+                status_app = NULL;
+        }
         bool dashdash = optind > 1 && STREQ(argv[optind - 1], "--");
-        if (!app && !status_app && (optind >= argc || !dashdash))
+        if (!app && !status_app && !time_sync && (optind >= argc || !dashdash))
                 return fail("nothing to run: give --app NAME or -- COMMAND (see --help)");
         const char *name = app ? app : status_app;
         if (name && !proto_app_name_is_valid(name))
@@ -175,14 +197,16 @@ int main(int argc, char **argv) {
                 if (env_is_passed(*e) && strlen(*e) <= PROTO_ENV_ENTRY_MAX)
                         env[envc++] = *e;
 
+        bool no_stdio = status_app || time_sync;
         struct proto_request req = {
-                .kind = status_app ? PROTO_REQUEST_STATUS : app ? PROTO_REQUEST_APP : PROTO_REQUEST_COMMAND,
+                .kind = time_sync ? PROTO_REQUEST_TIME_SYNC : status_app ? PROTO_REQUEST_STATUS
+                        : app ? PROTO_REQUEST_APP : PROTO_REQUEST_COMMAND,
                 .app = name ? name : "",
-                .argc = status_app ? 0 : (size_t) (argc - optind),
-                .argv = status_app ? NULL : argv + optind,
-                .envc = status_app ? 0 : envc,
-                .env = status_app ? NULL : env,
-                .cwd = status_app ? "" : cwd,
+                .argc = no_stdio ? 0 : (size_t) (argc - optind),
+                .argv = no_stdio ? NULL : argv + optind,
+                .envc = no_stdio ? 0 : envc,
+                .env = no_stdio ? NULL : env,
+                .cwd = no_stdio ? "" : cwd,
         };
 
         /* Signals are forwarded, not acted on, from before the request goes out. */
@@ -202,7 +226,7 @@ int main(int argc, char **argv) {
         if (r < 0)
                 return fail("cannot reach clearnet-nsd at %s: %s", socket_path, strerror(-r));
         static const int fds[3] = { 0, 1, 2 };
-        r = proto_send_request(sock, &req, status_app ? NULL : fds);
+        r = proto_send_request(sock, &req, no_stdio ? NULL : fds);
         if (r == -EPIPE || r == -ECONNRESET) {
                 /* The daemon may have answered (busy) and closed before reading. */
                 struct proto_reply reply;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clearnet/protocol.h"
+#include "policy.h"
 #include "util.h"
 
 void strv_free(strv l) {
@@ -341,6 +342,41 @@ static int parse_sockets(const char *v, void *field, char **r) {
         return 0;
 }
 
+static int parse_app_name(const char *v, void *field, char **r) {
+        if (!proto_app_name_is_valid(v))
+                return reason(r, "invalid app name '%s'", v);
+        return set_string(field, v);
+}
+
+static int parse_url(const char *v, void *field, char **r) {
+        if (!policy_url_is_valid(v))
+                return reason(r, "invalid URL '%.64s' (http:// or https://, at most %d characters)", v, APP_URL_MAX);
+        return set_string(field, v);
+}
+
+static int parse_expect(const char *v, void *field, char **r) {
+        if (strlen(v) > 256)
+                return reason(r, "expect is longer than 256 characters");
+        for (const char *p = v; *p; p++)
+                if (!isprint((unsigned char) *p))
+                        return reason(r, "expect contains non-printable characters");
+        return set_string(field, v);
+}
+
+static int parse_timeout(const char *v, void *field, char **r) {
+        int ret = parse_uint(v, field, r, 60);
+        if (ret == 0 && *(unsigned *) field == 0)
+                return reason(r, "timeout must be between 1 and 60 seconds");
+        return ret;
+}
+
+static int parse_threshold(const char *v, void *field, char **r) {
+        int ret = parse_uint(v, field, r, 86400);
+        if (ret == 0 && *(unsigned *) field == 0)
+                return reason(r, "threshold must be between 1 and 86400 seconds");
+        return ret;
+}
+
 #define NS(f) offsetof(struct config, ns.f)
 #define DM(f) offsetof(struct config, daemon.f)
 #define RN(f) offsetof(struct config, run.f)
@@ -361,6 +397,14 @@ static const struct key_def key_table[] = {
         { "run",       "users",         parse_users,   RN(users) },
         { "run",       "groups",        parse_groups,  RN(groups) },
         { "run",       "pid_namespace", parse_boolean, RN(pid_namespace) },
+        { "portal",    "app",           parse_app_name, offsetof(struct config, portal.app) },
+        { "portal",    "url",           parse_url,     offsetof(struct config, portal.url) },
+        { "portal",    "expect",        parse_expect,  offsetof(struct config, portal.expect) },
+        { "portal",    "timeout",       parse_timeout, offsetof(struct config, portal.timeout) },
+        { "time",      "callers",       parse_users,   offsetof(struct config, time.callers) },
+        { "time",      "caller_groups", parse_groups,  offsetof(struct config, time.caller_groups) },
+        { "time",      "threshold",     parse_threshold, offsetof(struct config, time.threshold) },
+        { "time",      "clock_file",    parse_path,    offsetof(struct config, time.clock_file) },
 };
 _Static_assert(ELEMENTSOF(key_table) <= 32, "seen bitmap too small");
 
@@ -379,7 +423,7 @@ static const struct key_def app_key_table[] = {
         { "app", "pid_namespace", parse_boolean,    AP(pid_namespace) },
 };
 
-static const char *const known_sections[] = { "namespace", "daemon", "run" };
+static const char *const known_sections[] = { "namespace", "daemon", "run", "portal", "time" };
 
 /* "app NAME" with a valid name: the NAME, else NULL. */
 static const char *app_section_name(const char *section) {
@@ -659,6 +703,15 @@ int config_init(struct config *cfg) {
         }
         cfg->daemon.max_clients = 64;
         cfg->run.pid_namespace = true;
+        if (strv_from(&cfg->time.callers, run_users) < 0 || strv_from(&cfg->time.caller_groups, none) < 0 ||
+            set_string(&cfg->portal.app, "portal-check") < 0 ||
+            set_string(&cfg->portal.url, "http://fedoraproject.org/static/hotspot.txt") < 0 ||
+            set_string(&cfg->portal.expect, "OK") < 0) {
+                config_free(cfg);
+                return -ENOMEM;
+        }
+        cfg->portal.timeout = 10;
+        cfg->time.threshold = 60;
         (void) parse_ipv4_prefix("10.200.1.17/30", &cfg->ns.host_address);
         (void) parse_ipv4_prefix("10.200.1.18/30", &cfg->ns.ns_address);
         return 0;
@@ -677,6 +730,12 @@ void config_free(struct config *cfg) {
         free(cfg->daemon.state_dir);
         strv_free(cfg->run.users);
         strv_free(cfg->run.groups);
+        free(cfg->portal.app);
+        free(cfg->portal.url);
+        free(cfg->portal.expect);
+        strv_free(cfg->time.callers);
+        strv_free(cfg->time.caller_groups);
+        free(cfg->time.clock_file);
         for (size_t i = 0; i < cfg->n_apps; i++)
                 app_free(&cfg->apps[i]);
         *cfg = (struct config) {};

@@ -73,11 +73,29 @@ struct app_config {
         unsigned seen;         /* keys set, for duplicates */
 };
 
+/* [portal]: the captive-portal check, an [app] run as its own user (clearnet). */
+struct portal_config {
+        char *app;             /* the [app NAME] that is the check program */
+        char *url;             /* NetworkManager's (Fedora's) connectivity check by default */
+        char *expect;          /* the body that means "online" */
+        unsigned timeout;      /* seconds, for the whole check */
+};
+
+/* [time]: who may have nsd set the clock from the check's Date:, and when. */
+struct time_config {
+        strv callers;
+        strv caller_groups;
+        unsigned threshold;    /* set the clock only when it is off by more (seconds) */
+        char *clock_file;      /* testing aid: a file that stands in for the system clock */
+};
+
 struct config {
         char *path;
         struct namespace_config ns;
         struct daemon_config daemon;
         struct run_config run;
+        struct portal_config portal;
+        struct time_config time;
         struct app_config apps[CONFIG_MAX_APPS];
         size_t n_apps;
 };

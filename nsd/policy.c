@@ -157,6 +157,27 @@ static int decide_app(const struct app_config *app, const struct caller *c, cons
         return 0;
 }
 
+static int decide_time_sync(const struct config *cfg, const struct caller *c, const struct app_config **ret_app,
+                            struct target *ret_target, char *msg, size_t size) {
+        if (!caller_listed(cfg->time.callers, cfg->time.caller_groups, c))
+                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not set the clock",
+                              (unsigned) c->uid);
+        const struct app_config *app = config_find_app(cfg, cfg->portal.app);
+        if (!app)
+                return refuse(msg, size, PROTO_ERROR_NO_SUCH_APP,
+                              "no such app '%s' (the portal check of [portal] app)", cfg->portal.app);
+        *ret_app = app;
+        if (!app->enabled)
+                return refuse(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
+        int r = target_from_name(app->user, ret_target);
+        if (r < 0)
+                return refuse(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist",
+                              app->name, app->user);
+        if (ret_target->uid == 0 || ret_target->gid == 0)
+                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
+        return 0;
+}
+
 int policy_decide(const struct config *cfg, const struct caller *c, const struct proto_request *req,
                   const struct app_config **ret_app, struct target *ret_target, char *msg, size_t size) {
         *ret_app = NULL;
@@ -175,6 +196,9 @@ int policy_decide(const struct config *cfg, const struct caller *c, const struct
                                        (unsigned) c->uid, app->name);
                 return decide_app(app, c, req, ret_target, msg, size);
         }
+        case PROTO_REQUEST_TIME_SYNC:
+                return decide_time_sync(cfg, c, ret_app, ret_target, msg, size);
         }
         return refuse(msg, size, PROTO_ERROR_BAD_REQUEST, "unknown request kind");
 }
+

@@ -17,12 +17,14 @@
 #include <time.h>
 
 #include "clearnet/protocol.h"
+#include "clock.h"
 #include "dns.h"
 #include "link.h"
 #include "log.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "spawn.h"
+#include "timesync.h"
 #include "util.h"
 
 #define REFUSALS_PER_SECOND 10
@@ -96,7 +98,7 @@ int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int
         if (!s->clients)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_slots; i++)
-                s->clients[i] = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1 };
+                s->clients[i] = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .out = -1 };
         int r = sandbox_seccomp_compile(&s->seccomp);
         if (r < 0) {
                 free(s->clients);
@@ -132,7 +134,9 @@ static void client_free(struct client *c) {
         closep(&c->fd);
         closep(&c->pidfd);
         closep(&c->pipe);
-        *c = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1 };
+        closep(&c->out);
+        free(c->out_buf);
+        *c = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .out = -1 };
 }
 
 /* Close a connection whose last reply is sent. Closing with a request still unread would
@@ -220,6 +224,70 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
         return 0;
 }
 
+/* The portal check for a time sync: stdin /dev/null, stdout to nsd, stderr to nsd's log. */
+static int start_time_sync(struct server *s, struct client *c, const struct caller *who,
+                           const struct app_config *app, const struct target *t, char *msg, size_t size) {
+        struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
+        struct spawn_request sr = {
+                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .seccomp = &s->seccomp, .cwd = t->home,
+                .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
+        };
+        char **argv = NULL, **envp = NULL;
+        int out[2] = { -1, -1 }, r;
+        _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null < 0 || pipe2(out, O_CLOEXEC) < 0)
+                r = negative_errno();
+        else if ((r = timesync_argv(s->cfg, app, &argv)) == 0 &&
+                 (r = spawn_build_env(app, t, &none, &sr.sandbox, &envp)) == 0 &&
+                 !(c->out_buf = malloc(CHECK_OUTPUT_MAX + 1)))
+                r = -ENOMEM;
+        if (r == 0) {
+                const int stdio[3] = { null, out[1], STDERR_FILENO };
+                sr.stdio = stdio;
+                sr.argv = argv;
+                sr.envp = envp;
+                r = spawn_start(&sr, &c->pid, &c->pidfd, &c->pipe);
+        }
+        strv_free(argv);
+        strv_free(envp);
+        closep(&out[1]);
+        if (r < 0) {
+                closep(&out[0]);
+                snprintf(msg, size, "cannot start the portal check: %s", strerror(-r));
+                return PROTO_ERROR_INTERNAL;
+        }
+        fcntl(out[0], F_SETFL, O_NONBLOCK);
+        c->out = out[0];
+        c->out_len = 0;
+        c->time_sync = true;
+        c->app = app;
+        snprintf(c->command, sizeof c->command, "%s", app->exec[0]);
+        c->state = CLIENT_STARTING;
+        /* The check bounds its own time; this is in case it does not. */
+        c->deadline_ms = now_ms() + (s->cfg->portal.timeout + 5) * 1000ULL;
+        log_info("time sync for uid %u: running app %s as pid %d", (unsigned) who->uid, app->name, (int) c->pid);
+        return 0;
+}
+
+/* Collect the check's output, at most CHECK_OUTPUT_MAX bytes; more marks it invalid. */
+static void handle_check_output(struct client *c) {
+        char junk[512];
+        for (;;) {
+                bool full = c->out_len >= CHECK_OUTPUT_MAX + 1;
+                ssize_t n = full ? read(c->out, junk, sizeof junk)
+                                 : read(c->out, c->out_buf + c->out_len, CHECK_OUTPUT_MAX + 1 - c->out_len);
+                if (n > 0 && !full)
+                        c->out_len += (size_t) n;
+                if (n > 0)
+                        continue;
+                if (n == 0 || errno != EINTR) {
+                        if (n == 0 || errno != EAGAIN)
+                                closep(&c->out);
+                        return;
+                }
+        }
+}
+
 static void handle_request(struct server *s, struct client *c) {
         struct proto_request req = {};
         int fds[PROTO_REQUEST_FDS] = { -1, -1, -1 };
@@ -258,7 +326,9 @@ static void handle_request(struct server *s, struct client *c) {
                 snprintf(msg, sizeof msg, "app '%s' is already running (at most %u instance%s)", app->name,
                          app->instances, app->instances == 1 ? "" : "s");
         }
-        if (code == 0)
+        if (code == 0 && req.kind == PROTO_REQUEST_TIME_SYNC)
+                code = start_time_sync(s, c, &who, app, &t, msg, sizeof msg);
+        else if (code == 0)
                 code = start_launch(s, c, &who, &req, app, &t, fds, msg, sizeof msg);
         for (size_t i = 0; i < PROTO_REQUEST_FDS; i++)
                 closep(&fds[i]);
@@ -298,7 +368,7 @@ static void handle_exec_status(struct server *s, struct client *c) {
         }
         struct proto_reply reply;
         proto_reply_started(&reply, c->pid);
-        if (c->fd >= 0)
+        if (c->fd >= 0 && !c->time_sync)
                 (void) proto_send_reply(c->fd, &reply);
         c->state = CLIENT_RUNNING;
 }
@@ -313,7 +383,14 @@ static void handle_exit(struct server *s, struct client *c) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == 0)
                 return;
-        if (r > 0 && c->state == CLIENT_RUNNING && c->fd >= 0) {
+        if (r > 0 && c->state == CLIENT_RUNNING && c->time_sync) {
+                struct proto_reply reply;
+                if (c->out >= 0)
+                        handle_check_output(c);
+                timesync_finish(s->cfg, c->out_buf, c->out_len, status, &reply);
+                if (c->fd >= 0)
+                        (void) proto_send_reply(c->fd, &reply);
+        } else if (r > 0 && c->state == CLIENT_RUNNING && c->fd >= 0) {
                 struct proto_reply reply;
                 if (proto_reply_exited(&reply, status) == 0)
                         (void) proto_send_reply(c->fd, &reply);
@@ -362,7 +439,7 @@ static void accept_client(struct server *s) {
                 log_refusal(s, "refused a connection: %s", msg);
                 return;
         }
-        *slot = (struct client) { .state = CLIENT_AWAIT_REQUEST, .fd = fd, .pidfd = -1, .pipe = -1,
+        *slot = (struct client) { .state = CLIENT_AWAIT_REQUEST, .fd = fd, .pidfd = -1, .pipe = -1, .out = -1,
                                   .deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS };
 }
 
@@ -394,7 +471,7 @@ static int poll_timeout(const struct server *s) {
 }
 
 enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2 };
-enum watch_kind { WATCH_CONN, WATCH_PIPE, WATCH_PIDFD };
+enum watch_kind { WATCH_CONN, WATCH_PIPE, WATCH_PIDFD, WATCH_OUT };
 
 /* Returns 1 to stop (SIGTERM/SIGINT). */
 static int handle_signal(struct server *s) {
@@ -414,7 +491,7 @@ static int handle_signal(struct server *s) {
 }
 
 int server_run(struct server *s) {
-        size_t cap = 2 + 3 * s->n_slots;
+        size_t cap = 2 + 4 * s->n_slots;
         _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
         _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
         _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
@@ -428,8 +505,8 @@ int server_run(struct server *s) {
                 slot_of[n++] = SLOT_LISTEN;
                 for (size_t i = 0; i < s->n_slots; i++) {
                         const struct client *c = &s->clients[i];
-                        const int fds[] = { c->fd, c->pipe, c->pidfd };
-                        for (int k = 0; k < 3; k++)
+                        const int fds[] = { c->fd, c->pipe, c->pidfd, c->out };
+                        for (int k = 0; k < 4; k++)
                                 if (c->state != CLIENT_FREE && fds[k] >= 0) {
                                         pfd[n] = (struct pollfd) { .fd = fds[k], .events = POLLIN };
                                         slot_of[n] = (int) i;
@@ -453,13 +530,16 @@ int server_run(struct server *s) {
                         }
                         struct client *c = &s->clients[slot_of[i]];
                         /* An earlier event of this round may have changed or freed it. */
-                        int expect = kind_of[i] == WATCH_CONN ? c->fd : kind_of[i] == WATCH_PIPE ? c->pipe : c->pidfd;
+                        const int now_fd[] = { c->fd, c->pipe, c->pidfd, c->out };
+                        int expect = now_fd[kind_of[i]];
                         if (c->state == CLIENT_FREE || expect != pfd[i].fd)
                                 continue;
                         if (kind_of[i] == WATCH_CONN)
                                 handle_client_input(s, c, pfd[i].revents);
                         else if (kind_of[i] == WATCH_PIPE)
                                 handle_exec_status(s, c);
+                        else if (kind_of[i] == WATCH_OUT)
+                                handle_check_output(c);
                         else
                                 handle_exit(s, c);
                 }

@@ -30,6 +30,10 @@ struct client {
         pid_t pid;
         const struct app_config *app;
         char command[64];       /* argv[0], for messages */
+        bool time_sync;         /* a time-sync check: its stdout comes to nsd */
+        int out;                /* that stdout */
+        char *out_buf;
+        size_t out_len;
         uint64_t deadline_ms;   /* request timeout, or when to SIGKILL; 0: none */
 };
 

@@ -21,6 +21,9 @@
  *   ERROR    u32 error code, str message (1..PROTO_ERROR_MESSAGE_MAX printable ASCII)
  *   STATUS   u32 enabled (0 | 1), u32 running instances, u32 instance limit (0: none),
  *            u32 clearnet DNS servers, u32 online (0 | 1: the host has a default route)
+ *   TIME     u32 outcome (enum proto_time_outcome), u32 clock set (0 | 1),
+ *            u64 server time (UTC seconds, 0: none), u64 offset (server - local, two's
+ *            complement), str detail (0..PROTO_URL_MAX printable ASCII: the portal URL)
  *
  * There are no optional fields: a decoder rejects unknown versions, unknown types, a
  * length that disagrees with the datagram, missing fields and trailing bytes. An
@@ -63,7 +66,8 @@
 #define PROTO_REQUEST_FDS        3            /* stdin, stdout, stderr */
 #define PROTO_SIGNAL_MAX         64           /* highest signal number an EXITED may carry */
 /* Large enough for any reply or SIGNAL message; a receive buffer of this size suffices. */
-#define PROTO_REPLY_MAX          512
+#define PROTO_URL_MAX            2048         /* a portal URL in a TIME reply */
+#define PROTO_REPLY_MAX          4096
 
 /* Exit statuses of the launcher, like env(1) and timeout(1); a command's own status, or
  * PROTO_EXIT_STATUS_SIGNAL_BASE + N when it was killed by signal N, otherwise. */
@@ -80,12 +84,25 @@ enum proto_msg_type {
         PROTO_MSG_EXITED  = 17,
         PROTO_MSG_ERROR   = 18,
         PROTO_MSG_STATUS  = 19,
+        PROTO_MSG_TIME    = 20,
 };
 
 enum proto_request_kind {
         PROTO_REQUEST_COMMAND = 1,  /* run argv as the caller; app is "" */
         PROTO_REQUEST_APP     = 2,  /* run the policy's app; argv = the caller's extra args */
         PROTO_REQUEST_STATUS  = 3,  /* is app enabled, how many run; no argv/env/cwd/fds */
+        PROTO_REQUEST_TIME_SYNC = 4,  /* run the portal check, set the clock from it; app is "",
+                                       * no argv/env/cwd/fds */
+};
+
+/* What the portal check found, in a TIME reply. */
+enum proto_time_outcome {
+        PROTO_TIME_ONLINE       = 1,
+        PROTO_TIME_PORTAL       = 2,
+        PROTO_TIME_OFFLINE      = 3,
+        PROTO_TIME_DNS_FAILURE  = 4,
+        PROTO_TIME_INVALID      = 5,  /* online, but no usable Date: */
+        PROTO_TIME_CHECK_FAILED = 6,  /* the check did not run or said nothing we understand */
 };
 
 enum proto_error {
@@ -141,6 +158,13 @@ struct proto_reply {
                         char message[PROTO_ERROR_MESSAGE_MAX + 1];
                 } error;
                 struct {
+                        enum proto_time_outcome outcome;
+                        bool clock_set;
+                        uint64_t server_time;
+                        int64_t offset;
+                        char detail[PROTO_URL_MAX + 1];
+                } time;
+                struct {
                         bool enabled;
                         uint32_t running;
                         uint32_t limit;  /* 0: no limit */
@@ -174,6 +198,11 @@ int proto_reply_exited(struct proto_reply *ret, int wait_status);
 void proto_reply_error(struct proto_reply *ret, enum proto_error code, const char *format, ...)
         __attribute__((format(printf, 3, 4)));
 void proto_reply_status(struct proto_reply *ret, bool enabled, uint32_t running, uint32_t limit);
+
+void proto_reply_time(struct proto_reply *ret, enum proto_time_outcome outcome, bool clock_set,
+                      uint64_t server_time, int64_t offset, const char *detail);
+/* "online", "portal", …; NULL for an unknown value. */
+const char *proto_time_outcome_name(enum proto_time_outcome outcome);
 
 /* Rules shared with the policy parser and the launcher. */
 bool proto_app_name_is_valid(const char *name);   /* [A-Za-z0-9_.-], not starting with '.' '-' */

@@ -22,9 +22,10 @@ static uint8_t again[PROTO_MESSAGE_MAX];
 static void check_request(const struct proto_request *req, const uint8_t *data, size_t size) {
         size_t len = 0, total = 0;
 
-        FUZZ_CHECK(req->kind >= PROTO_REQUEST_COMMAND && req->kind <= PROTO_REQUEST_STATUS);
+        FUZZ_CHECK(req->kind >= PROTO_REQUEST_COMMAND && req->kind <= PROTO_REQUEST_TIME_SYNC);
         FUZZ_CHECK(req->app && strlen(req->app) <= PROTO_APP_NAME_MAX);
-        FUZZ_CHECK(req->kind == PROTO_REQUEST_COMMAND ? req->app[0] == 0 : proto_app_name_is_valid(req->app));
+        FUZZ_CHECK(req->kind == PROTO_REQUEST_COMMAND || req->kind == PROTO_REQUEST_TIME_SYNC
+                   ? req->app[0] == 0 : proto_app_name_is_valid(req->app));
         FUZZ_CHECK(req->argc <= PROTO_ARGV_MAX && req->argv && !req->argv[req->argc]);
         for (size_t i = 0; i < req->argc; i++)
                 total += strlen(req->argv[i]) + 1;
@@ -35,7 +36,7 @@ static void check_request(const struct proto_request *req, const uint8_t *data, 
                 FUZZ_CHECK(strlen(req->env[i]) <= PROTO_ENV_ENTRY_MAX && eq && eq != req->env[i]);
         }
         FUZZ_CHECK(req->cwd && strlen(req->cwd) <= PROTO_CWD_MAX);
-        if (req->kind == PROTO_REQUEST_STATUS)
+        if (req->kind == PROTO_REQUEST_STATUS || req->kind == PROTO_REQUEST_TIME_SYNC)
                 FUZZ_CHECK(req->argc == 0 && req->envc == 0 && req->cwd[0] == 0);
         else
                 FUZZ_CHECK(req->cwd[0] == '/');
@@ -54,6 +55,12 @@ static void check_reply(const struct proto_reply *reply, const uint8_t *data, si
                 FUZZ_CHECK(n >= 1 && n <= PROTO_ERROR_MESSAGE_MAX && proto_error_is_valid(reply->error.code));
                 for (size_t i = 0; i < n; i++)
                         FUZZ_CHECK(reply->error.message[i] >= 0x20 && reply->error.message[i] < 0x7f);
+        }
+        if (reply->type == PROTO_MSG_TIME) {
+                size_t n = strlen(reply->time.detail);
+                FUZZ_CHECK(n <= PROTO_URL_MAX && proto_time_outcome_name(reply->time.outcome));
+                for (size_t i = 0; i < n; i++)
+                        FUZZ_CHECK(reply->time.detail[i] >= 0x20 && reply->time.detail[i] < 0x7f);
         }
         if (reply->type == PROTO_MSG_EXITED) {
                 int s = proto_exit_status(&reply->exited);
@@ -92,7 +99,7 @@ static char *seed_argv[] = { "/usr/bin/curl", "-sS", "", "https://example.org/" 
 static char *seed_env[] = { "LANG=C.UTF-8", "TERM=xterm", "EMPTY=" };
 static char *seed_extra[] = { "https://example.org/" };
 
-enum { REQUEST_SEEDS = 5, REPLY_SEEDS = 6 };
+enum { REQUEST_SEEDS = 6, REPLY_SEEDS = 7 };
 
 static int seed_request(size_t i, struct proto_request *ret) {
         const struct proto_request seeds[REQUEST_SEEDS] = {
@@ -103,6 +110,7 @@ static int seed_request(size_t i, struct proto_request *ret) {
                 { .kind = PROTO_REQUEST_APP, .app = "unsafe-browser", .argc = 1, .argv = seed_extra,
                   .envc = 1, .env = seed_env, .cwd = "/" },
                 { .kind = PROTO_REQUEST_STATUS, .app = "unsafe-browser" },
+                { .kind = PROTO_REQUEST_TIME_SYNC, .app = "" },
         };
         if (i >= REQUEST_SEEDS)
                 return -ENOENT;
@@ -118,6 +126,7 @@ static int seed_reply(size_t i, struct proto_reply *ret) {
         case 3: proto_reply_error(ret, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %d may not run '%s'", 1001, "bash"); return 0;
         case 4: proto_reply_error(ret, PROTO_ERROR_NOT_FOUND, NULL); return 0;
         case 5: proto_reply_status(ret, true, 1, 1); return 0;
+        case 6: proto_reply_time(ret, PROTO_TIME_PORTAL, false, 1795600000u, -7200, "http://portal.example/"); return 0;
         default: return -ENOENT;
         }
 }

@@ -278,6 +278,11 @@ static void check_reply_equal(const struct proto_reply *a, const struct proto_re
                 CHECK(a->error.code == b->error.code, "code %d", a->error.code);
                 CHECK(STREQ(a->error.message, b->error.message), "message '%s'", a->error.message);
                 break;
+        case PROTO_MSG_TIME:
+                CHECK(a->time.outcome == b->time.outcome && a->time.clock_set == b->time.clock_set &&
+                      a->time.server_time == b->time.server_time && a->time.offset == b->time.offset &&
+                      STREQ(a->time.detail, b->time.detail), "time differs");
+                break;
         case PROTO_MSG_STATUS:
                 CHECK(a->status.enabled == b->status.enabled && a->status.running == b->status.running &&
                       a->status.limit == b->status.limit && a->status.dns_servers == b->status.dns_servers &&
@@ -361,6 +366,9 @@ static void test_request_limits_accepted(void) {
         req = (struct proto_request) { .kind = PROTO_REQUEST_STATUS, .app = app };
         round_trip_request(&req);
 
+        req = (struct proto_request) { .kind = PROTO_REQUEST_TIME_SYNC, .app = "" };
+        round_trip_request(&req);
+
         /* argv total exactly at the limit: two entries of half the limit, NULs counted. */
         char *half = malloc(PROTO_ARGV_TOTAL_MAX / 2);
         REQUIRE(half, "malloc");
@@ -411,6 +419,31 @@ static void test_reply_round_trips(void) {
         r.status.dns_servers = 3;
         r.status.online = true;
         round_trip_reply(&r);
+
+        proto_reply_time(&r, PROTO_TIME_ONLINE, true, 1795600000u, -3600, "");
+        round_trip_reply(&r);
+        proto_reply_time(&r, PROTO_TIME_PORTAL, false, 0, 0, "http://portal.example/login?x=1");
+        round_trip_reply(&r);
+        proto_reply_time(&r, PROTO_TIME_INVALID, false, 0, INT64_MIN, "bad\001url\n");
+        CHECK(STREQ(r.time.detail, "bad?url?"), "time detail not sanitized: '%s'", r.time.detail);
+        round_trip_reply(&r);
+        char long_url[PROTO_URL_MAX + 10];
+        memset(long_url, 'u', sizeof long_url - 1);
+        long_url[sizeof long_url - 1] = 0;
+        proto_reply_time(&r, PROTO_TIME_PORTAL, false, 0, 0, long_url);
+        CHECK(strlen(r.time.detail) == PROTO_URL_MAX, "time detail not cut to the limit");
+        round_trip_reply(&r);
+        /* What the encoder refuses, the decoder refuses too. */
+        size_t n;
+        r.time.outcome = 99;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        proto_reply_time(&r, PROTO_TIME_ONLINE, true, 1, 1, "");
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), 0);
+        buf[PROTO_HEADER_SIZE + 4] = 2; /* clock set: only 0 or 1 */
+        CHECK_RET(proto_decode_reply(buf, n, &r), -EBADMSG);
+        buf[PROTO_HEADER_SIZE + 4] = 1;
+        buf[PROTO_HEADER_SIZE] = 77;    /* unknown outcome */
+        CHECK_RET(proto_decode_reply(buf, n, &r), -EBADMSG);
 }
 
 static void test_signal_round_trips(void) {
@@ -836,6 +869,15 @@ static void test_missing_fields(void) {
         raw_request(PROTO_REQUEST_STATUS, "unsafe-browser", 0, NULL, 1, env, "");
         CHECK_RET(raw_decode_request(), -EBADMSG);
         raw_request(PROTO_REQUEST_STATUS, "unsafe-browser", 0, NULL, 0, NULL, "/");
+        CHECK_RET(raw_decode_request(), -EBADMSG);
+        /* A time sync names nothing: the daemon runs its own check. */
+        raw_request(PROTO_REQUEST_TIME_SYNC, "portal-check", 0, NULL, 0, NULL, "");
+        CHECK_RET(raw_decode_request(), -EBADMSG);
+        raw_request(PROTO_REQUEST_TIME_SYNC, "", 1, argv, 0, NULL, "");
+        CHECK_RET(raw_decode_request(), -EBADMSG);
+        raw_request(PROTO_REQUEST_TIME_SYNC, "", 0, NULL, 1, env, "");
+        CHECK_RET(raw_decode_request(), -EBADMSG);
+        raw_request(PROTO_REQUEST_TIME_SYNC, "", 0, NULL, 0, NULL, "/");
         CHECK_RET(raw_decode_request(), -EBADMSG);
 
         char longapp[PROTO_APP_NAME_MAX + 2];
