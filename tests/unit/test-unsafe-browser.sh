@@ -311,6 +311,15 @@ ub
 [ "$RC" -eq 125 ] && err_has "The Unsafe Browser is already running." || fail "lost race: status $RC"
 ok "second start refused by nsd after the check (race): 'already running', status 125"
 
+reset
+printf '125\n' >"$FAKE/app-rc"
+printf 'unsafe-browser-firefox: cannot make the profile /home/amnesia/.unsafe-browser/profile\n' >"$FAKE/app-err"
+ub
+[ "$RC" -eq 125 ] && err_has "The Unsafe Browser cannot be started: unsafe-browser-firefox: cannot make the profile" ||
+	fail "wrapper failure: status $RC"
+! grep -qF "shut down" "$FAKE/notify" || fail "wrapper failure: 'shut down' notification although it never started"
+ok "the wrapper fails (125): its message shown, no 'shut down' notification"
+
 # Signals: TERM to the launcher reaches clearnet-run, whose status is relayed.
 reset
 : >"$FAKE/app-wait"
