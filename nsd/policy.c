@@ -124,6 +124,15 @@ static int refuse(char *msg, size_t size, int code, const char *fmt, ...) {
         return code;
 }
 
+/* The user an app runs as: it must exist, and it is never root, whatever passwd says. */
+static int app_target(const struct app_config *app, struct target *t, char *msg, size_t size) {
+        if (target_from_name(app->user, t) < 0)
+                return refuse(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist", app->name, app->user);
+        if (t->uid == 0 || t->gid == 0)
+                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
+        return 0;
+}
+
 static int decide_command(const struct config *cfg, const struct caller *c, const struct proto_request *req,
                           struct target *t, char *msg, size_t size) {
         if (!caller_listed(cfg->run.users, cfg->run.groups, c))
@@ -149,12 +158,7 @@ static int decide_app(const struct app_config *app, const struct caller *c, cons
                 return refuse(msg, size, PROTO_ERROR_BAD_REQUEST,
                               "app '%s' takes only an http:// or https:// URL of at most %d characters, without spaces or control characters",
                               app->name, APP_URL_MAX);
-        int r = target_from_name(app->user, t);
-        if (r < 0)
-                return refuse(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist", app->name, app->user);
-        if (t->uid == 0 || t->gid == 0)
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
-        return 0;
+        return app_target(app, t, msg, size);
 }
 
 static int decide_time_sync(const struct config *cfg, const struct caller *c, const struct app_config **ret_app,
@@ -169,13 +173,7 @@ static int decide_time_sync(const struct config *cfg, const struct caller *c, co
         *ret_app = app;
         if (!app->enabled)
                 return refuse(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
-        int r = target_from_name(app->user, ret_target);
-        if (r < 0)
-                return refuse(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist",
-                              app->name, app->user);
-        if (ret_target->uid == 0 || ret_target->gid == 0)
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
-        return 0;
+        return app_target(app, ret_target, msg, size);
 }
 
 int policy_decide(const struct config *cfg, const struct caller *c, const struct proto_request *req,
