@@ -38,7 +38,10 @@ static const char host_template[] =
         "    ct state established accept\n"
         "    ct state related meta l4proto icmp accept\n"
         "    oifname { \"%2$s\", \"lo\" } drop\n"
-        "    meta oifkind \"veth\" drop\n"
+        /* Links to other local namespaces, containers, VMs and tunnels are no way out. */
+        "    meta oifkind { \"veth\", \"tun\", \"wireguard\", \"vxlan\", \"ipvlan\", \"dummy\" } drop\n"
+        /* A host port forward (DNAT of a host address to a container) is the host. */
+        "    ct status dnat drop\n"
         "    oifgroup %6$u drop\n"
         "    meta l4proto { tcp, udp } ct state new accept\n"
         "    drop\n"

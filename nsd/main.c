@@ -66,6 +66,8 @@ static int parse_args(int argc, char **argv, const char **ret_config, enum mode 
 }
 
 static int run(const struct config *cfg) {
+        /* Inherited SIGCHLD = SIG_IGN would reap launched programs behind our back. */
+        signal(SIGCHLD, SIG_DFL);
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGHUP);

@@ -202,9 +202,33 @@ static int bind_x11(int fd, const char *display) {
         return bind_fd(fd, dest, false);
 }
 
+/* The directories above path, where missing. realpath() found them before the hiding, so a
+ * missing one lies under a directory just covered by a tmpfs: nothing of the host changes. */
+static int make_parents(const char *path) {
+        char buf[PATH_MAX];
+        if (snprintf(buf, sizeof buf, "%s", path) >= (int) sizeof buf)
+                return -ENAMETOOLONG;
+        for (char *p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
+                *p = '\0';
+                int r = mkdir(buf, 0755) < 0 && errno != EEXIST ? negative_errno() : 0;
+                *p = '/';
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int home_tmpfs(const struct target *t) {
         char opts[96];
         struct stat st;
+        /* Under /home, just covered with a tmpfs: made again there, in nothing of the host. */
+        if (stat(t->home, &st) < 0 && errno == ENOENT && strncmp(t->home, "/home/", 6) == 0) {
+                int r = make_parents(t->home);
+                if (r < 0)
+                        return r;
+                if (mkdir(t->home, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+        }
         if (stat(t->home, &st) < 0 || !S_ISDIR(st.st_mode))
                 return -ENOTDIR;
         snprintf(opts, sizeof opts, "mode=0700,uid=%u,gid=%u,size=50%%", (unsigned) t->uid, (unsigned) t->gid);
@@ -235,7 +259,12 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
         if ((want & APP_SOCKET_X11) && sb->x11_display[0]) {
                 char x[64];
                 snprintf(x, sizeof x, "/tmp/.X11-unix/X%s", sb->x11_display);
+                struct stat st;
                 x11_fd = open(x, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+                /* /tmp/.X11-unix is world-writable: only a socket of the caller or root. */
+                if (x11_fd >= 0 && (fstat(x11_fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+                                    (st.st_uid != sb->caller_uid && st.st_uid != 0)))
+                        closep(&x11_fd);
         }
 
         /* DNS: the clearnet servers, wherever a symlinked /etc/resolv.conf points. */
@@ -246,22 +275,34 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
         /* Local resolvers, the daemon, the namespaces and the system bus: out of sight. */
         char sockdir[PATH_MAX];
         STEP("hide the daemon's socket", dirname_of(cfg->daemon.socket, sockdir, sizeof sockdir));
+        /* systemd's sockets (resolved, journal, userdb, the manager) and the print and
+         * mDNS daemons' too: services of the host, reachable by path from any netns. */
         const char *hidden[] = {
                 sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/run/dbus",
-                "/var/run/dbus", "/run/systemd/resolve", "/run/nscd", "/var/run/nscd",
+                "/var/run/dbus", "/run/systemd", "/run/nscd", "/var/run/nscd", "/run/cups",
+                "/run/avahi-daemon",
         };
-        struct stat seen[ELEMENTSOF(hidden)];
+        struct stat seen[ELEMENTSOF(hidden) + 4];
         size_t n_seen = 0;
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
                 STEP("hide a directory", hide_dir(hidden[i], seen, &n_seen, ELEMENTSOF(seen)));
         /* After the hiding: a stub resolver's file (systemd-resolved's) lives in a directory
          * just covered, so it is made again in the tmpfs and the clearnet servers bound on it. */
+        STEP("make the resolv.conf placeholder", make_parents(resolv));
         _cleanup_close_ int placeholder = open(resolv, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
         STEP("bind the clearnet resolv.conf", placeholder < 0 ? negative_errno() : bind_fd(dns_fd, resolv, true));
         STEP("mount a private /var/tmp", private_dir("/var/tmp"));
         STEP("mount a private /dev/shm", private_dir("/dev/shm"));
 
         if (sb->app) {
+                /* An app may run as its caller (the Unsafe Browser as amnesia): what that user
+                 * keeps elsewhere (other homes, removable media, Tails' persistence) is out
+                 * of its sight too. */
+                static const char *const private_data[] = { "/home", "/media", "/run/media", "/live/persistence" };
+                bool fresh_home = sb->app->home == APP_HOME_TMPFS;
+                for (size_t i = 0; i < ELEMENTSOF(private_data); i++)
+                        if (fresh_home || i > 0) /* home = keep: the real /home stays */
+                                STEP("hide user data", hide_dir(private_data[i], seen, &n_seen, ELEMENTSOF(seen)));
                 if (sb->app->home == APP_HOME_TMPFS)
                         STEP("mount a private HOME", home_tmpfs(sb->target));
                 STEP("bind the runtime sockets", bind_runtime_sockets(sb, socks, ELEMENTSOF(socks)));

@@ -224,7 +224,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
         return 0;
 }
 
-/* The portal check for a time sync: stdin /dev/null, stdout to nsd, stderr to nsd's log. */
+/* The portal check for a time sync: stdin and stderr /dev/null, stdout to nsd. */
 static int start_time_sync(struct server *s, struct client *c, const struct caller *who,
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
@@ -242,7 +242,9 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                  !(c->out_buf = malloc(CHECK_OUTPUT_MAX + 1)))
                 r = -ENOMEM;
         if (r == 0) {
-                const int stdio[3] = { null, out[1], STDERR_FILENO };
+                /* Not nsd's stderr: the check parses what a hostile portal sends, and must not
+                 * be able to write the daemon's journal lines. */
+                const int stdio[3] = { null, out[1], null };
                 sr.stdio = stdio;
                 sr.argv = argv;
                 sr.envp = envp;
@@ -305,7 +307,7 @@ static void handle_request(struct server *s, struct client *c) {
                 return;
         }
 
-        struct caller who;
+        struct caller who = {};
         const struct app_config *app = NULL;
         struct target t;
         char msg[PROTO_ERROR_MESSAGE_MAX + 1];

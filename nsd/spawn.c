@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pidns.h"
@@ -42,8 +43,11 @@ void spawn_runtime_from_env(const struct proto_request *req, uid_t caller_uid, s
         /* Only the caller's own runtime dir, whatever the variable says. */
         if (xdg && STREQ(xdg, want) && lstat(want, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == caller_uid)
                 snprintf(sb->runtime_dir, sizeof sb->runtime_dir, "%s", want);
+        /* Only a Wayland socket's name: any other socket the caller owns there (its session
+         * bus, say) must not be reachable by naming it here. */
         const char *wl = env_get(req->env, req->envc, "WAYLAND_DISPLAY");
-        if (plain_name(wl, sizeof sb->wayland_display))
+        if (plain_name(wl, sizeof sb->wayland_display) && strncmp(wl, "wayland-", 8) == 0 &&
+            wl[8] && strspn(wl + 8, "0123456789") == strlen(wl + 8))
                 snprintf(sb->wayland_display, sizeof sb->wayland_display, "%s", wl);
         const char *d = env_get(req->env, req->envc, "DISPLAY");
         if (d && d[0] == ':' && d[1] && strspn(d + 1, "0123456789") == strcspn(d + 1, ".") &&
@@ -104,6 +108,17 @@ static bool command_env_ok(const char *entry) {
         return strncmp(entry, "LC_", 3) == 0;
 }
 
+/* An app may run as another user than its caller: a value must not point it at files the
+ * caller made (LANG=/home/caller/x, TZ=/..., TZ=:/...). "Europe/Paris" is fine. */
+static bool app_env_value_ok(const char *v) {
+        if (v[0] == '/' || (v[0] == ':' && strchr(v, '/')) || strstr(v, ".."))
+                return false;
+        for (const char *p = v; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        return false;
+        return true;
+}
+
 int spawn_build_env(const struct app_config *app, const struct target *t, const struct proto_request *req,
                     const struct sandbox *sb, char ***ret) {
         char **l = NULL;
@@ -118,7 +133,8 @@ int spawn_build_env(const struct app_config *app, const struct target *t, const 
                         continue;
                 memcpy(key, e, klen);
                 key[klen] = '\0';
-                bool ok = app ? strv_contains(app->env, key) : command_env_ok(e);
+                bool ok = app ? strv_contains(app->env, key) && app_env_value_ok(e + klen + 1)
+                              : command_env_ok(e);
                 if (!ok)
                         continue;
                 have_path |= STREQ(key, "PATH");
@@ -232,8 +248,9 @@ int spawn_start(const struct spawn_request *req, pid_t *ret_pid, int *ret_pidfd,
         if (pidfd < 0) {
                 int r = negative_errno();
                 kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
                 close(p[0]);
-                return r; /* the caller reaps it via waitpid on the next SIGCHLD sweep */
+                return r;
         }
         fcntl(pidfd, F_SETFD, FD_CLOEXEC);
         fcntl(p[0], F_SETFL, O_NONBLOCK);

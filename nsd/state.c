@@ -60,6 +60,14 @@ int state_remove(const char *dir, const char *name) {
         return unlink(path) < 0 && errno != ENOENT ? negative_errno() : 0;
 }
 
+/* A pid file may be stale (a killed run), and its pid someone else's by now. */
+static bool pid_is_nsd(pid_t pid) {
+        char path[64];
+        _cleanup_free_ char *comm = NULL;
+        snprintf(path, sizeof path, "/proc/%d/comm", (int) pid);
+        return read_file_limited(path, 64, &comm, NULL) == 0 && STREQ(comm, "clearnet-nsd\n");
+}
+
 int state_hand_over(const char *dir, const char *name, const struct nsd_state *s) {
         DIR *d = opendir(dir);
         if (!d)
@@ -83,7 +91,7 @@ int state_hand_over(const char *dir, const char *name, const struct nsd_state *s
                         continue;
                 snprintf(other, sizeof other, "%.*s", (int) (len - 6), de->d_name);
                 pid_t pid;
-                if (pidfile_read(dir, other, &pid) == 0)
+                if (pidfile_read(dir, other, &pid) == 0 && pid_is_nsd(pid))
                         kill(pid, SIGHUP);
         }
         closedir(d);
