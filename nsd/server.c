@@ -424,24 +424,46 @@ static void handle_client_input(struct server *s, struct client *c, short revent
         }
 }
 
+/* How many connections of uid have not sent their request yet. */
+static unsigned idle_connections(const struct server *s, uid_t uid) {
+        unsigned n = 0;
+        for (size_t i = 0; i < s->n_slots; i++)
+                n += s->clients[i].state == CLIENT_AWAIT_REQUEST && s->clients[i].uid == uid;
+        return n;
+}
+
 static void accept_client(struct server *s) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
+        if (fd < 0) {
+                /* Out of fds: the listener stays readable, so look away for a moment
+                 * rather than spin. */
+                if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                        s->listen_paused_until_ms = now_ms() + 100;
                 return;
+        }
+        struct caller who = {};
+        (void) caller_from_socket(fd, &who);
         struct client *slot = NULL;
-        if (connected_clients(s) < s->cfg->daemon.max_clients)
+        /* One user holding idle connections must not keep everyone else out. */
+        unsigned idle_max = CLIENT_IDLE_PER_UID(s->cfg->daemon.max_clients);
+        bool hogging = idle_connections(s, who.uid) >= idle_max;
+        if (connected_clients(s) < s->cfg->daemon.max_clients && !hogging)
                 for (size_t i = 0; i < s->n_slots && !slot; i++)
                         if (s->clients[i].state == CLIENT_FREE)
                                 slot = &s->clients[i];
         if (!slot) {
                 char msg[96];
-                snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
+                if (hogging)
+                        snprintf(msg, sizeof msg, "busy: uid %u already has %u connections waiting", (unsigned) who.uid,
+                                 idle_max);
+                else
+                        snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
                 send_error(fd, PROTO_ERROR_BUSY, msg);
                 close_after_reply(fd);
                 log_refusal(s, "refused a connection: %s", msg);
                 return;
         }
-        *slot = (struct client) { .state = CLIENT_AWAIT_REQUEST, .fd = fd, .pidfd = -1, .pipe = -1, .out = -1,
+        *slot = (struct client) { .state = CLIENT_AWAIT_REQUEST, .fd = fd, .pidfd = -1, .pipe = -1, .out = -1, .uid = who.uid,
                                   .deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS };
 }
 
@@ -463,7 +485,7 @@ static void handle_deadlines(struct server *s) {
 }
 
 static int poll_timeout(const struct server *s) {
-        uint64_t now = now_ms(), next = 0;
+        uint64_t now = now_ms(), next = s->listen_paused_until_ms > now ? s->listen_paused_until_ms : 0;
         for (size_t i = 0; i < s->n_slots; i++)
                 if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
                         next = s->clients[i].deadline_ms;
@@ -503,8 +525,10 @@ int server_run(struct server *s) {
                 size_t n = 0;
                 pfd[n] = (struct pollfd) { .fd = s->sigfd, .events = POLLIN };
                 slot_of[n++] = SLOT_SIGNAL;
-                pfd[n] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
-                slot_of[n++] = SLOT_LISTEN;
+                if (now_ms() >= s->listen_paused_until_ms) {
+                        pfd[n] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
+                        slot_of[n++] = SLOT_LISTEN;
+                }
                 for (size_t i = 0; i < s->n_slots; i++) {
                         const struct client *c = &s->clients[i];
                         const int fds[] = { c->fd, c->pipe, c->pidfd, c->out };

@@ -12,6 +12,10 @@
 
 #define CLIENT_REQUEST_TIMEOUT_MS 5000   /* a client that sends nothing is dropped */
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
+/* Connections of one uid yet to send a request: half of max_clients (16 at least, so
+ * that a burst of one user's launches goes through), so that one user holding idle
+ * connections cannot keep everyone else out. */
+#define CLIENT_IDLE_PER_UID(max_clients) ((max_clients) / 2 > 16 ? (max_clients) / 2 : 16)
 
 enum client_state {
         CLIENT_FREE,
@@ -29,6 +33,7 @@ struct client {
         int pipe;               /* exec status, while STARTING */
         pid_t pid;
         const struct app_config *app;
+        uid_t uid;              /* the peer's, from SO_PEERCRED at accept */
         char command[64];       /* argv[0], for messages */
         bool time_sync;         /* a time-sync check: its stdout comes to nsd */
         int out;                /* that stdout */
@@ -45,6 +50,7 @@ struct server {
         struct sock_fprog seccomp;      /* every launch's filter, compiled once */
         struct client *clients;
         size_t n_slots;
+        uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */
         uint64_t log_window_ms; /* rate limit of refusal lines */
         unsigned log_count, log_suppressed;
 };

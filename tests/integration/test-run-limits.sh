@@ -186,6 +186,33 @@ max=$((10 * ($(printf '%.0f' "$secs") + 2)))
 [ "$lines" -le "$max" ] || fail "$lines refusal lines for 101 refusals in $secs s: not rate-limited (at most $max)"
 ok "101 refusals in $secs s ($burst): $lines lines logged, $suppressed counted as not logged"
 
+# --- one user's idle connections cannot keep everyone else out --------------------------------------
+# max_clients = 64: root holds 32 connections that send nothing; its 33rd is told busy, while
+# another user is still served. (Retried if nsd dropped them first on a very slow machine.)
+for attempt in 1 2 3; do
+	rm -f "$T/hog.in" && mkfifo "$T/hog.in"
+	nsclient idle 32 <"$T/hog.in" >"$T/logs/hog.out" 2>&1 &
+	hog=$!
+	exec 7>"$T/hog.in"
+	wait_until 300 grep -q ready "$T/logs/hog.out" || fail "the idle client did not connect: $(cat "$T/logs/hog.out")"
+	run_capture crun -- true
+	hog_rc=$RC hog_err=$ERR
+	run_capture crun_as "$U1" -- true
+	other_rc=$RC other_err=$ERR
+	echo check >&7
+	wait_until 300 grep -q '^open' "$T/logs/hog.out" || fail "the idle client did not answer"
+	exec 7>&-
+	wait "$hog"
+	state=$(grep '^open' "$T/logs/hog.out")
+	[ "$state" = "open 32 closed 0" ] || { info "attempt $attempt: the idle connections were dropped first ($state)"; continue; }
+	[ "$hog_rc" = 125 ] && [ "$hog_err" = "clearnet-run: busy: uid 0 already has 32 connections waiting" ] ||
+		fail "a 33rd connection of the user holding 32 idle ones: status $hog_rc, '$hog_err' (expected 125, busy)"
+	[ "$other_rc" = 0 ] || fail "another user was not served while one user held 32 idle connections: $other_rc, '$other_err'"
+	ok "a user holding 32 idle connections is told busy ('$hog_err'); another user is still served"
+	break
+done
+[ "$state" = "open 32 closed 0" ] || fail "the idle connections were dropped before the checks, 3 times"
+
 # --- max_clients = 4: the fifth client is told busy ------------------------------------------------
 nsd_stop main
 conf4=$T/cfg/nsd4.conf
