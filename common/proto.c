@@ -20,6 +20,11 @@
 #endif
 
 _Static_assert(PROTO_HEADER_SIZE == 4 + 2 + 2 + 4, "header layout");
+/* The default; a daemon overrides it (a strong definition) to close off its main loop. */
+__attribute__((weak)) void proto_close_fd(int fd) {
+        (void) close(fd);
+}
+
 _Static_assert(PROTO_REPLY_MAX >= PROTO_HEADER_SIZE + 4 + 4 + PROTO_ERROR_MESSAGE_MAX,
                "PROTO_REPLY_MAX must hold the largest reply");
 _Static_assert(PROTO_MESSAGE_MAX <= UINT32_MAX, "payload length is a u32");
@@ -774,7 +779,7 @@ int proto_exit_status(const struct proto_exit *e) {
 static void close_many(const int *fds, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (fds[i] >= 0)
-                        (void) close(fds[i]);
+                        proto_close_fd(fds[i]);
 }
 
 /* Number of ints in a control message, never reaching past the control buffer. */
@@ -802,7 +807,7 @@ static void cmsg_close_all(struct msghdr *mh) {
                         int fd;
                         memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
                         if (fd >= 0)
-                                (void) close(fd);
+                                proto_close_fd(fd);
                 }
         }
 }

@@ -19,6 +19,7 @@
 #include "clearnet/protocol.h"
 #include "clock.h"
 #include "dns.h"
+#include "fdcloser.h"
 #include "link.h"
 #include "log.h"
 #include "policy.h"
@@ -99,7 +100,10 @@ int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_slots; i++)
                 s->clients[i] = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .out = -1 };
-        int r = sandbox_seccomp_compile(&s->seccomp);
+        int r = fdcloser_start();
+        if (r < 0)
+                log_errno(LOG_WARNING, r, "cannot start the fd closer thread; closing client fds inline");
+        r = sandbox_seccomp_compile(&s->seccomp);
         if (r < 0) {
                 free(s->clients);
                 s->clients = NULL;
@@ -150,7 +154,7 @@ static void close_after_reply(int fd) {
                 size_t len, nfds = 0;
                 int r = proto_recv(fd, junk, sizeof junk, &len, fds, PROTO_REQUEST_FDS, &nfds);
                 for (size_t k = 0; r == 0 && k < nfds; k++)
-                        close(fds[k]);
+                        fdcloser_close(&fds[k]);
                 if (r < 0 && r != -EMSGSIZE && r != -EBADMSG)
                         break;
         }
@@ -333,7 +337,7 @@ static void handle_request(struct server *s, struct client *c) {
         else if (code == 0)
                 code = start_launch(s, c, &who, &req, app, &t, fds, msg, sizeof msg);
         for (size_t i = 0; i < PROTO_REQUEST_FDS; i++)
-                closep(&fds[i]);
+                fdcloser_close(&fds[i]);
         proto_request_done(&req);
         if (code != 0) {
                 send_error(c->fd, code, msg);

@@ -231,6 +231,11 @@ int proto_exit_status(const struct proto_exit *e);
  * socket with nothing queued gives -EAGAIN.
  */
 int proto_send(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
+/* How the receive helpers close an fd the peer sent and that is not kept. Closing a file
+ * someone else opened can block without limit (a lingering TCP socket, a FUSE file whose
+ * server never answers FLUSH), so a daemon replaces this weak default with one that does
+ * it off its main loop. */
+void proto_close_fd(int fd);
 int proto_recv(int sock, void *buf, size_t size, size_t *ret_len,
                int *fds, size_t max_fds, size_t *ret_nfds);
 /* The control-message half of proto_recv(), for callers with their own recvmsg(): checks
