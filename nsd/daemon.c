@@ -176,6 +176,8 @@ static int ensure_state(struct nsd *n) {
         r = sysctl_net_read("ipv4/ip_forward", NULL, &n->state.orig_ip_forward);
         if (r < 0)
                 return r;
+        if (sysctl_net_read("ipv4/conf/all/accept_redirects", NULL, &n->state.orig_all_accept_redirects) < 0)
+                n->state.orig_all_accept_redirects = -1;
         return state_save(c->daemon.state_dir, c->ns.name, &n->state);
 }
 
@@ -383,10 +385,12 @@ int nsd_teardown(struct nsd *n, char **ret_error) {
 
         if (!n->host_sk && (r = nl_route_open(&n->host_sk)) < 0)
                 return fail(ret_error, r, "cannot open a netlink socket");
-        if (n->netns_fd < 0) {
-                r = open_existing_ns(n, ret_error);
-                if (r < 0)
-                        return r;
+        /* A namespace at that path that is not ours stays, and so does its link; all else
+         * of ours (table, sysctls, files) still goes. */
+        bool foreign = false;
+        if (n->netns_fd < 0 && (r = open_existing_ns(n, ret_error)) < 0) {
+                first = r;
+                foreign = true;
         }
         /* Links first: with the veth gone nothing flows while the rest goes. */
         if (n->netns_fd >= 0 && (r = in_ns(n, flush_ns_links, NULL)) < 0 && !first)
@@ -396,7 +400,7 @@ int nsd_teardown(struct nsd *n, char **ret_error) {
             n->netns_fd >= 0 && (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 && !first)
                 first = fail(ret_error, r, "cannot delete %s", c->ns.host_veth);
         close_ns(n);
-        if ((r = netns_remove(c->ns.netns_dir, c->ns.name)) < 0 && !first)
+        if (!foreign && (r = netns_remove(c->ns.netns_dir, c->ns.name)) < 0 && !first)
                 first = fail(ret_error, r, "cannot remove %s/%s", c->ns.netns_dir, c->ns.name);
 
         struct nsd_state st;
@@ -404,6 +408,9 @@ int nsd_teardown(struct nsd *n, char **ret_error) {
                 int others = state_hand_over(c->daemon.state_dir, c->ns.name, &st);
                 if (others == 0 && (r = sysctl_net_ensure("ipv4/ip_forward", NULL, st.orig_ip_forward, NULL)) < 0 && !first)
                         first = fail(ret_error, r, "cannot restore net.ipv4.ip_forward");
+                if (others == 0 && st.orig_all_accept_redirects >= 0 &&
+                    (r = sysctl_net_ensure("ipv4/conf/all/accept_redirects", NULL, st.orig_all_accept_redirects, NULL)) < 0 && !first)
+                        first = fail(ret_error, r, "cannot restore net.ipv4.conf.all.accept_redirects");
         } else
                 log_notice("no state file in %s: leaving net.ipv4.ip_forward as it is", c->daemon.state_dir);
 

@@ -27,12 +27,18 @@ static int load_file(const char *path, struct nsd_state *ret) {
         if (sscanf(data, "ip_forward=%d%c", &v, &tail) != 2 || tail != '\n' || (v != 0 && v != 1))
                 return -EBADMSG;
         ret->orig_ip_forward = v;
+        ret->orig_all_accept_redirects = -1;
+        const char *line = strstr(data, "\nall_accept_redirects=");
+        if (line && sscanf(line, "\nall_accept_redirects=%d%c", &v, &tail) == 2 && tail == '\n' && (v == 0 || v == 1))
+                ret->orig_all_accept_redirects = v;
         return 0;
 }
 
 static int save_file(const char *path, const struct nsd_state *s) {
-        char buf[64];
+        char buf[96];
         int n = snprintf(buf, sizeof buf, "ip_forward=%d\n", s->orig_ip_forward);
+        if (s->orig_all_accept_redirects >= 0)
+                n += snprintf(buf + n, sizeof buf - (size_t) n, "all_accept_redirects=%d\n", s->orig_all_accept_redirects);
         return write_file_atomic(path, buf, (size_t) n, 0600);
 }
 

@@ -6,6 +6,9 @@
 
 struct nsd_state {
         int orig_ip_forward;
+        /* Writing ip_forward also sets conf/all/accept_redirects to its opposite: the
+         * value before, to put back. -1: not recorded. */
+        int orig_all_accept_redirects;
 };
 
 int state_load(const char *dir, const char *name, struct nsd_state *ret);

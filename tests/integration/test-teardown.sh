@@ -13,6 +13,9 @@ write_conf "$conf"
 keepconf=$T/cfg/nsd-keep.conf
 KEEP=yes write_conf "$keepconf"
 C=$(clear_nsf)
+# A hardened host ignores ICMP redirects. Turning ip_forward on and off again rewrites
+# this sysctl as a side effect: teardown must put it back as it was.
+in_host sysctl -qw net.ipv4.conf.all.accept_redirects=0 || fail "cannot set accept_redirects"
 
 snapshot "$T/snap0"
 info "snapshot before the first start: $(wc -l <"$T/snap0/link") link lines, ip_forward=$(host_sysctl net.ipv4.ip_forward), $(wc -l <"$T/snap0/nft") ruleset lines"
