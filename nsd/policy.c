@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "url.h"
 #include "util.h"
 
 int caller_from_socket(int fd, struct caller *ret) {
@@ -95,24 +96,7 @@ int target_from_uid(uid_t uid, struct target *ret) {
 }
 
 bool policy_url_is_valid(const char *url) {
-        size_t len = strlen(url);
-        if (len > APP_URL_MAX)
-                return false;
-        const char *rest;
-        if (strncasecmp(url, "http://", 7) == 0)
-                rest = url + 7;
-        else if (strncasecmp(url, "https://", 8) == 0)
-                rest = url + 8;
-        else
-                return false;
-        /* A host must follow; nothing that a shell, a browser's command line or a
-         * terminal could read as anything but part of the URL. */
-        if (!*rest || *rest == '/' || *rest == '?' || *rest == '#')
-                return false;
-        for (const unsigned char *p = (const unsigned char *) url; *p; p++)
-                if (*p <= 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '<' || *p == '>' || *p == '`')
-                        return false;
-        return true;
+        return url_is_http(url, APP_URL_MAX);
 }
 
 static int refuse(char *msg, size_t size, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include "url.h"
+
 const char *portal_outcome_name(enum portal_outcome o) {
         switch (o) {
         case PORTAL_ONLINE:      return "online";
@@ -116,29 +118,8 @@ int portal_parse_date(const char *value, size_t len, int64_t *ret) {
 
 /* ---- URLs ----------------------------------------------------------------------------- */
 
-static bool url_byte_ok(unsigned char c) {
-        return c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '`';
-}
-
 bool portal_url_is_valid(const char *url) {
-        if (!url)
-                return false;
-        size_t len = strnlen(url, PORTAL_URL_MAX + 1);
-        if (len > PORTAL_URL_MAX)
-                return false;
-        const char *rest;
-        if (strncasecmp(url, "http://", 7) == 0)
-                rest = url + 7;
-        else if (strncasecmp(url, "https://", 8) == 0)
-                rest = url + 8;
-        else
-                return false;
-        if (!*rest || *rest == '/' || *rest == '?' || *rest == '#')
-                return false;
-        for (const unsigned char *p = (const unsigned char *) url; *p; p++)
-                if (!url_byte_ok(*p))
-                        return false;
-        return true;
+        return url_is_http(url, PORTAL_URL_MAX);
 }
 
 int portal_resolve_location(const char *base, const char *loc, size_t len, char out[PORTAL_URL_MAX + 1]) {
@@ -151,7 +132,7 @@ int portal_resolve_location(const char *base, const char *loc, size_t len, char 
         /* Whatever libcurl's parser would make of them: no byte outside printable ASCII
          * (NUL included), no space, no quote or angle bracket. */
         for (size_t i = 0; i < len; i++)
-                if (!url_byte_ok((unsigned char) loc[i]))
+                if (!url_char_is_safe((unsigned char) loc[i]))
                         return -EINVAL;
 
         char ref[PORTAL_URL_MAX + 1];
