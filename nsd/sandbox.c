@@ -162,6 +162,11 @@ struct runtime_socket {
 static int bind_runtime_sockets(const struct sandbox *sb, struct runtime_socket *socks, size_t n) {
         const struct target *t = sb->target;
         char dir[64];
+        struct stat st;
+        /* No /run/user (no logind: containers, minimal systems): nothing to hide, and no
+         * runtime socket to bind either. */
+        if (stat("/run/user", &st) < 0)
+                return 0;
         snprintf(dir, sizeof dir, "/run/user/%u", (unsigned) t->uid);
         int r = mount_tmpfs("/run/user", "mode=0755,size=1m", MS_NOEXEC);
         if (r < 0)
@@ -293,6 +298,7 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
         STEP("bind the clearnet resolv.conf", placeholder < 0 ? negative_errno() : bind_fd(dns_fd, resolv, true));
         STEP("mount a private /var/tmp", private_dir("/var/tmp"));
         STEP("mount a private /dev/shm", private_dir("/dev/shm"));
+        STEP("mount a private /run/lock", private_dir("/run/lock"));
 
         if (sb->app) {
                 /* An app may run as its caller (the Unsafe Browser as amnesia): what that user
