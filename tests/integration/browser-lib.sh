@@ -16,9 +16,18 @@
 
 UB_BUILDDIR=$(realpath "${CLEARNET_BUILDDIR:-$IT_DIR/../../build}")
 UB_SRCDIR=$(realpath "${CLEARNET_SRCDIR:-$IT_DIR/../..}")
-UB_WRAPPER=$UB_BUILDDIR/launcher/unsafe-browser-firefox
 UB_LAUNCHER=$UB_BUILDDIR/launcher/unsafe-browser
-UB_WARNING=$UB_SRCDIR/desktop/unsafe-browser-warning.html
+# What the app itself runs must be where a launched program can see it: the build and
+# source trees may be under /tmp (CI's clone, say), which the sandbox replaces. Copies in
+# the shared directory ($SH, from launch-lib.sh).
+ub_shared_copy() { # ub_shared_copy FILE MODE: copy FILE to $SH/ub, print the copy's path
+	mkdir -p "$SH/ub" && chmod 0755 "$SH/ub" || fail "mkdir $SH/ub"
+	[ -e "$1" ] || { echo "$1"; return; } # reported as missing by browser_need
+	install -m "$2" "$1" "$SH/ub/" || fail "cannot copy $1 to $SH/ub"
+	echo "$SH/ub/$(basename "$1")"
+}
+UB_WRAPPER=$(ub_shared_copy "$UB_BUILDDIR/launcher/unsafe-browser-firefox" 0755)
+UB_WARNING=$(ub_shared_copy "$UB_SRCDIR/desktop/unsafe-browser-warning.html" 0644)
 UB_EXAMPLE_CONF=$UB_SRCDIR/desktop/clearnet.conf
 FIREFOX=${CLEARNET_FIREFOX:-/usr/bin/firefox-esr}
 PIXELS=("$PYI" "$IT_DIR/pixels.py")

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/browser-lib.sh"
 
 CHROMIUM=${CLEARNET_CHROMIUM:-/usr/bin/chromium}
-UB_CHROMIUM_WRAPPER=$UB_BUILDDIR/launcher/unsafe-browser-chromium
+UB_CHROMIUM_WRAPPER=$(ub_shared_copy "$UB_BUILDDIR/launcher/unsafe-browser-chromium" 0755)
 if [ ! -x "$CHROMIUM" ]; then
 	[ -z "${CI:-}" ] || fail "missing under CI: $CHROMIUM (apt-get install chromium)"
 	echo "SKIP: $IT_NAME needs $CHROMIUM (apt-get install chromium)"
