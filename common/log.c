@@ -21,7 +21,6 @@ void log_setup(const char *program) {
                 log_max_level = LOG_DEBUG;
 }
 
-void log_set_max_level(int level) { log_max_level = level; }
 
 __attribute__((format(printf, 3, 0)))
 static void log_vmsg(int level, int r, const char *fmt, va_list ap) {

@@ -4,7 +4,6 @@
 #include <syslog.h>
 
 void log_setup(const char *program);
-void log_set_max_level(int level);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Log and return r (a negative errno), for "return log_error(r, ...)" at the top of a chain. */
 int log_errno(int level, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
