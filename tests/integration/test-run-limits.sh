@@ -186,6 +186,24 @@ max=$((10 * ($(printf '%.0f' "$secs") + 2)))
 [ "$lines" -le "$max" ] || fail "$lines refusal lines for 101 refusals in $secs s: not rate-limited (at most $max)"
 ok "101 refusals in $secs s ($burst): $lines lines logged, $suppressed counted as not logged"
 
+# idle_open N NAME: N connections to nsd that send nothing, held until idle_close NAME;
+# idle_close NAME: IDLE_STATE is then "open X closed Y" (how many nsd had not dropped yet).
+IDLE_PID='' IDLE_STATE=''
+idle_open() {
+	rm -f "$T/$2.in" && mkfifo "$T/$2.in" || fail "mkfifo $T/$2.in"
+	nsclient idle "$1" <"$T/$2.in" >"$T/logs/$2.out" 2>&1 &
+	IDLE_PID=$!
+	exec 7>"$T/$2.in"
+	wait_until 300 grep -q ready "$T/logs/$2.out" || fail "the idle client did not connect: $(cat "$T/logs/$2.out")"
+}
+idle_close() {
+	echo check >&7
+	wait_until 300 grep -q '^open' "$T/logs/$1.out" || fail "the idle client did not answer"
+	exec 7>&-
+	wait "$IDLE_PID"
+	IDLE_STATE=$(grep '^open' "$T/logs/$1.out")
+}
+
 # --- a sent fd whose close() blocks does not stop nsd -----------------------------------------------
 # A TCP socket with SO_LINGER of an hour and a full send buffer to a peer that never reads:
 # its last close() waits for the peer. The client never holds it when nsd closes: it is in
@@ -238,20 +256,13 @@ ok "nsd serves while the close of a blocking fd a client sent waits"
 # max_clients = 64: root holds 32 connections that send nothing; its 33rd is told busy, while
 # another user is still served. (Retried if nsd dropped them first on a very slow machine.)
 for attempt in 1 2 3; do
-	rm -f "$T/hog.in" && mkfifo "$T/hog.in"
-	nsclient idle 32 <"$T/hog.in" >"$T/logs/hog.out" 2>&1 &
-	hog=$!
-	exec 7>"$T/hog.in"
-	wait_until 300 grep -q ready "$T/logs/hog.out" || fail "the idle client did not connect: $(cat "$T/logs/hog.out")"
+	idle_open 32 hog
 	run_capture crun -- true
 	hog_rc=$RC hog_err=$ERR
 	run_capture crun_as "$U1" -- true
 	other_rc=$RC other_err=$ERR
-	echo check >&7
-	wait_until 300 grep -q '^open' "$T/logs/hog.out" || fail "the idle client did not answer"
-	exec 7>&-
-	wait "$hog"
-	state=$(grep '^open' "$T/logs/hog.out")
+	idle_close hog
+	state=$IDLE_STATE
 	[ "$state" = "open 32 closed 0" ] || { info "attempt $attempt: the idle connections were dropped first ($state)"; continue; }
 	[ "$hog_rc" = 125 ] && [ "$hog_err" = "clearnet-run: busy: uid 0 already has 32 connections waiting" ] ||
 		fail "a 33rd connection of the user holding 32 idle ones: status $hog_rc, '$hog_err' (expected 125, busy)"
@@ -288,17 +299,10 @@ ok "the 4 launches ended with status 0, and the next client is served"
 # 4 connections that send nothing hold the 4 slots, until nsd drops them. If they were
 # dropped before the fifth client came (a very slow machine), try again.
 for attempt in 1 2 3; do
-	rm -f "$T/idle.in" && mkfifo "$T/idle.in"
-	nsclient idle 4 <"$T/idle.in" >"$T/logs/idle.out" 2>&1 &
-	idle=$!
-	exec 7>"$T/idle.in"
-	wait_until 300 grep -q ready "$T/logs/idle.out" || fail "the idle client did not connect: $(cat "$T/logs/idle.out")"
+	idle_open 4 idle
 	run_capture crun_as "$U1" -- true
-	echo check >&7
-	wait_until 300 grep -q '^open' "$T/logs/idle.out" || fail "the idle client did not answer"
-	exec 7>&-
-	wait "$idle"
-	state=$(grep '^open' "$T/logs/idle.out")
+	idle_close idle
+	state=$IDLE_STATE
 	[ "$state" = "open 4 closed 0" ] || { info "attempt $attempt: the idle connections were dropped first ($state)"; continue; }
 	[ "$RC" = 125 ] && [ "$ERR" = "clearnet-run: busy: already serving 4 clients" ] ||
 		fail "a fifth client while 4 connections send nothing: status $RC, '$ERR' (expected 125, busy)"
