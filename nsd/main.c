@@ -6,12 +6,12 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "server.h"
 #include "log.h"
+#include "notify.h"
 #include "state.h"
 #include "util.h"
 
@@ -102,11 +102,11 @@ static int run(const struct config *cfg) {
                     cfg->ns.host_veth);
         log_info("ready: namespace '%s' at %s/%s, %s <-> %s", cfg->ns.name, cfg->ns.netns_dir, cfg->ns.name,
                  cfg->ns.host_veth, cfg->ns.ns_veth);
-        sd_notifyf(0, "READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
+        notify_sendf("READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
         nsd_idle(&n);
 
         r = server_run(&srv);
-        sd_notify(0, "STOPPING=1");
+        notify_send("STOPPING=1");
         server_close(&srv);
         if (cfg->ns.keep_on_exit) {
                 log_info("keep_on_exit = yes: leaving namespace '%s' in place", cfg->ns.name);

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
 #include <time.h>
 
 #include "clearnet/protocol.h"
@@ -22,6 +21,7 @@
 #include "fdcloser.h"
 #include "link.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "spawn.h"
@@ -507,10 +507,10 @@ static int handle_signal(struct server *s) {
         if (read(s->sigfd, &si, sizeof si) != (ssize_t) sizeof si)
                 return 0;
         if (si.ssi_signo == SIGHUP) {
-                sd_notify(0, "RELOADING=1");
+                notify_send("RELOADING=1");
                 log_info("SIGHUP: re-reading the DNS file and re-checking everything");
                 (void) nsd_reconcile(s->nsd);
-                sd_notify(0, "READY=1");
+                notify_send("READY=1");
                 nsd_idle(s->nsd);
                 return 0;
         }
