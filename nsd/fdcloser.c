@@ -4,64 +4,116 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <sys/resource.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "clearnet/protocol.h"
 #include "log.h"
 #include "util.h"
 
-/* Part of the server state: the write end of the closer's pipe. */
-static int closer_pipe = -1;
+/* Part of the server state: nsd's end of the closer's socket pair, and the write end of
+ * the pipe that tells the closer when nsd has let go of the next fd in the socket. */
+static int closer_sock = -1, closer_go = -1;
+
+struct closer_ends {
+        int sock, go;
+};
+
+/* Socket buffer for the fds queued (a few hundred bytes each) while a
+ * close blocks the thread. */
+#define CLOSER_QUEUE_BYTES (8 * 1024 * 1024)
 
 static void *closer_main(void *arg) {
-        int rd = (int) (intptr_t) arg, fd;
+        const struct closer_ends ends = *(const struct closer_ends *) arg;
         for (;;) {
-                ssize_t n = read(rd, &fd, sizeof fd);
-                if (n == (ssize_t) sizeof fd)
-                        (void) close(fd);
-                else if (n == 0 || (n < 0 && errno != EINTR))
+                /* Only once nsd closed its own copy: the reference dropped here is the last. */
+                char byte;
+                ssize_t n = read(ends.go, &byte, 1);
+                if (n == 0 || (n < 0 && errno != EINTR))
                         return NULL;
+                if (n < 0)
+                        continue;
+                /* No room for control data: the kernel releases the fd the message carries
+                 * (MSG_CTRUNC) here, on this thread, where its close may block. */
+                struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+                while (recvmsg(ends.sock, &msg, 0) < 0 && errno == EINTR)
+                        ;
         }
 }
 
 int fdcloser_start(void) {
-        /* Queued fds stay open until closed: room for them beyond the usual 1024. */
-        struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-                rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
-                (void) setrlimit(RLIMIT_NOFILE, &rl);
-        }
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) < 0)
+        int sp[2], go[2];
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
                 return negative_errno();
-        fcntl(p[1], F_SETFL, O_NONBLOCK);
+        if (pipe2(go, O_CLOEXEC) < 0) {
+                int r = negative_errno();
+                close(sp[0]);
+                close(sp[1]);
+                return r;
+        }
+        fcntl(go[1], F_SETFL, O_NONBLOCK);
+        int size = CLOSER_QUEUE_BYTES;
+        /* FORCE: above the sysctl cap, which root may do; the plain one is the fallback. */
+        if (setsockopt(sp[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
+                (void) setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        if (setsockopt(sp[1], SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
+                (void) setsockopt(sp[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        /* The thread's, read once it runs; set before, never changed. */
+        static struct closer_ends ends;
+        ends = (struct closer_ends) { .sock = sp[1], .go = go[0] };
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 64 * 1024);
-        int r = pthread_create(&t, &attr, closer_main, (void *) (intptr_t) p[0]);
+        int r = pthread_create(&t, &attr, closer_main, &ends);
         pthread_attr_destroy(&attr);
         if (r != 0) {
-                close(p[0]);
-                close(p[1]);
+                close(sp[0]);
+                close(sp[1]);
+                close(go[0]);
+                close(go[1]);
                 return -r;
         }
-        closer_pipe = p[1];
+        closer_sock = sp[0];
+        closer_go = go[1];
         return 0;
+}
+
+/* In flight to the closer thread: our close() below then drops a reference that is not
+ * the last one, and returns at once. */
+static int send_to_closer(int fd) {
+        char byte = 0;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control;
+        memset(&control, 0, sizeof control);
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                              .msg_controllen = sizeof control.buf };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+        return sendmsg(closer_sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
 }
 
 void fdcloser_close(int *fd) {
         if (*fd < 0)
                 return;
-        if (closer_pipe < 0 || write(closer_pipe, fd, sizeof *fd) != (ssize_t) sizeof *fd) {
-                /* No closer, or it is stuck with a full queue: better to keep the fd open
+        if (closer_sock < 0)
+                (void) close(*fd);
+        else if (send_to_closer(*fd) == 0) {
+                (void) close(*fd);
+                if (write(closer_go, "", 1) != 1)
+                        log_warning("fd closer is stuck: an fd stays queued");
+        } else
+                /* The closer is stuck behind a full queue: better to keep the fd open
                  * than to let the poll loop wait on it. */
-                if (closer_pipe >= 0)
-                        log_warning("fd closer is stuck: leaving fd %d open", *fd);
-                else
-                        (void) close(*fd);
-        }
+                log_warning("fd closer is stuck: leaving fd %d open", *fd);
         *fd = -1;
 }
 

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Closing the fds clients send, on a thread of its own: close() of a file someone else
  * opened can block without limit (a TCP socket with SO_LINGER and a full send buffer, a
- * FUSE file whose server never answers FLUSH), and nsd's poll loop must never wait on it. */
+ * FUSE file whose server never answers FLUSH), and neither nsd's poll loop nor a launch
+ * must ever wait on it.
+ *
+ * An fd handed over leaves nsd's fd table at once: it travels (SCM_RIGHTS) to the closer
+ * thread's socket, and the thread drops it without ever installing it. A queue of fd
+ * numbers would leave them in the table until the thread gets to them, and a launch forked
+ * meanwhile would inherit them: its child, closing its copies, would then be the one whose
+ * close is the last, and wait. */
 #pragma once
 
 /* Start the closer thread; until then (and if it cannot start) fds are closed inline. */
