@@ -1,133 +1,112 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "pidns.h"
 
-#include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
-#include "sandbox.h"
-#include "spawn.h"
 #include "util.h"
 
 static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2 };
 
+static void relayed_set(sigset_t *set) {
+        sigemptyset(set);
+        for (size_t i = 0; i < ELEMENTSOF(relayed); i++)
+                sigaddset(set, relayed[i]);
+        sigaddset(set, SIGCHLD);
+}
+
+int pidns_fork(int own_pidns_fd, pid_t *ret_pid) {
+        sigset_t block, old;
+        relayed_set(&block);
+        if (unshare(CLONE_NEWPID) < 0)
+                return negative_errno();
+        sigprocmask(SIG_BLOCK, &block, &old);
+        pid_t pid = fork();
+        if (pid == 0) {
+                *ret_pid = 0;
+                return 0;       /* the mask stays blocked: init sets up its signalfd */
+        }
+        int r = pid < 0 ? negative_errno() : 0;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        /* Without this, every later child of nsd would land in that namespace, whose init
+         * may be gone (fork fails: nothing escapes, but nothing starts either). */
+        if (setns(own_pidns_fd, CLONE_NEWPID) < 0) {
+                r = negative_errno();
+                if (pid > 0) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, NULL, 0);
+                }
+        }
+        if (r < 0)
+                return r;
+        *ret_pid = pid;
+        return 0;
+}
+
 static void noop(int sig) { (void) sig; }
 
-/* Signals to relay arrive on a signalfd. An init ignores signals whose handler is the
- * default, even blocked ones, so each gets a no-op handler as well. */
-static int relay_signals(void) {
+int pidns_init_signals(void) {
         sigset_t mask;
-        sigemptyset(&mask);
+        relayed_set(&mask);
         for (size_t i = 0; i < ELEMENTSOF(relayed); i++) {
                 struct sigaction sa = { .sa_handler = noop };
                 sigaction(relayed[i], &sa, NULL);
-                sigaddset(&mask, relayed[i]);
         }
-        sigaddset(&mask, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &mask, NULL);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
         int fd = signalfd(-1, &mask, SFD_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
 }
 
-/* End as the program ended: same exit code, or killed by the same signal. */
-static _Noreturn void mirror(int status) {
-        if (WIFSIGNALED(status)) {
-                int sig = WTERMSIG(status);
-                struct rlimit no_core = { 0, 0 };
-                setrlimit(RLIMIT_CORE, &no_core);
-                signal(sig, SIG_DFL);
-                sigset_t s;
-                sigemptyset(&s);
-                sigaddset(&s, sig);
-                sigprocmask(SIG_UNBLOCK, &s, NULL);
-                raise(sig);
-                _exit(128 + sig);
-        }
-        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 125);
-}
-
-/* Forward relayed signals to child; on SIGCHLD reap everything; when child ends, hand
- * its status to on_exit. */
-static _Noreturn void serve(int sigfd, pid_t child, int status_fd, bool is_init) {
+/* Forward relayed signals to the program; on SIGCHLD reap everything; when the program
+ * ends, pass its status on (PID 1 cannot mirror a death by signal on itself) and exit,
+ * which ends whatever it left behind. */
+static _Noreturn void serve(int sigfd, pid_t prog, int status_fd) {
         for (;;) {
                 struct signalfd_siginfo si;
                 if (read(sigfd, &si, sizeof si) != (ssize_t) sizeof si)
                         continue;
                 if (si.ssi_signo != SIGCHLD) {
-                        kill(child, (int) si.ssi_signo);
+                        kill(prog, (int) si.ssi_signo);
                         continue;
                 }
                 int status;
                 pid_t p;
-                while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-                        if (p != child)
-                                continue; /* an orphan inside: init reaps it */
-                        if (is_init) {
-                                /* PID 1 cannot kill itself with a signal: pass the status on. */
+                while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+                        if (p == prog) {
                                 (void) write_all(status_fd, &status, sizeof status);
                                 _exit(0);
                         }
-                        int inner;
-                        if (read(status_fd, &inner, sizeof inner) == (ssize_t) sizeof inner)
-                                mirror(inner);
-                        mirror(status); /* init itself was killed */
-                }
         }
 }
 
-int pidns_enter(const struct target *t, pid_t nsd_pid, const struct sock_fprog *seccomp, int pipe_fd,
-                const char **ret_what) {
-        int st[2];
-        *ret_what = "create a PID namespace";
-        if (unshare(CLONE_NEWPID) < 0)
-                return negative_errno();
-        if (pipe2(st, O_CLOEXEC) < 0)
-                return negative_errno();
-        pid_t init = fork();
-        if (init < 0)
-                return negative_errno();
-        if (init > 0) {
-                /* Outside: the process nsd watches. Nothing of its own to exec. */
-                close(st[1]);
-                close(pipe_fd);
-                int sigfd = relay_signals();
-                const char *what;
-                if (sigfd < 0 || sandbox_lockdown(t, nsd_pid, seccomp, &what) < 0)
-                        _exit(125);
-                serve(sigfd, init, st[0], false);
-        }
-        close(st[0]);
-        *ret_what = "mount /proc for the PID namespace";
-        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                child_fail(pipe_fd, errno, *ret_what);
-        int sigfd = relay_signals();
-        if (sigfd < 0)
-                child_fail(pipe_fd, -sigfd, "set up signals");
-        pid_t prog = fork();
+struct program_start {
+        int (*exec)(void *);
+        void *arg;
+};
+
+/* The program, on init's memory until its exec (vfork-like): only what is safe there. */
+static int program_main(void *p) {
+        const struct program_start *start = p;
+        for (size_t i = 0; i < ELEMENTSOF(relayed); i++)
+                signal(relayed[i], SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        return start->exec(start->arg);
+}
+
+int pidns_run_program(int sigfd, int status_fd, int exec_pipe, int (*exec)(void *), void *arg) {
+        /* Sharing init's memory until exec spares copying it (what nsd had) for a process
+         * that replaces it at once; init waits meanwhile (CLONE_VFORK), so this stack is
+         * free for the program. The signalfd and status pipe are cloexec. */
+        static char stack[64 * 1024] __attribute__((aligned(16)));
+        struct program_start start = { .exec = exec, .arg = arg };
+        pid_t prog = clone(program_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
         if (prog < 0)
-                child_fail(pipe_fd, errno, "fork in the PID namespace");
-        if (prog == 0) {
-                close(sigfd);
-                close(st[1]);
-                sigset_t none;
-                sigemptyset(&none);
-                for (size_t i = 0; i < ELEMENTSOF(relayed); i++)
-                        signal(relayed[i], SIG_DFL);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                /* The program leads its own session, as without a PID namespace. */
-                if (setsid() < 0)
-                        child_fail(pipe_fd, errno, "start a new session");
-                return 0;
-        }
-        close(pipe_fd);
-        const char *what;
-        /* Our parent is outside the namespace, which getppid() shows as 0. */
-        if (sandbox_lockdown(t, 0, seccomp, &what) < 0)
-                _exit(125);
-        serve(sigfd, prog, st[1], true);
+                return negative_errno();
+        /* Only the program's exec may end the pipe (EOF: it started). */
+        close(exec_pipe);
+        serve(sigfd, prog, status_fd);
 }

@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* A PID namespace for an app that allows it: when the app's init ends, the kernel ends
- * everything in it, so no process of the launch can outlive it or hide from the kill. */
+/* A PID namespace for a launch. nsd forks the launch's first process straight into a new
+ * PID namespace, where it is init (PID 1): it builds the sandbox, locks itself down and
+ * forks the program (PID 2), then only relays signals, reaps, and hands the program's wait
+ * status to nsd. When init ends, the kernel ends everything left in the namespace, so no
+ * process of the launch outlives it or hides from the kill (setsid, double fork). */
 #pragma once
 
-#include <linux/filter.h>
+#include <signal.h>
+#include <sys/types.h>
 
-#include "policy.h"
+/* In nsd: fork() into a new PID namespace, then put nsd's own PID namespace (own_pidns_fd)
+ * back for its later children. 0 in both, *ret_pid 0 in the child. The relayed signals
+ * are blocked across the fork, so none sent early is lost before init handles them. */
+int pidns_fork(int own_pidns_fd, pid_t *ret_pid);
 
-/* In the forked child, after its mounts. Forks twice: the process nsd knows stays outside
- * and relays signals and the exit status; PID 1 inside mounts /proc, forwards signals
- * and reaps; PID 2 returns from this call to exec the program. */
-int pidns_enter(const struct target *t, pid_t nsd_pid, const struct sock_fprog *seccomp, int pipe_fd,
-                const char **ret_what);
+/* In init, first: no-op handlers (an init ignores signals left at their default, even
+ * from nsd) and a signalfd for the relayed signals and SIGCHLD. Returns the signalfd. */
+int pidns_init_signals(void);
+
+/* In init, locked down: start the program (PID 2, its signals as a fresh process has
+ * them), which runs exec(arg): exec, or report the failure and _exit.
+ * Init then closes exec_pipe, relays signals, and writes the program's wait status to
+ * status_fd, and never returns; a negative errno when the program could not start. */
+int pidns_run_program(int sigfd, int status_fd, int exec_pipe, int (*exec)(void *), void *arg);

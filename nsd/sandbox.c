@@ -412,18 +412,15 @@ void sandbox_seccomp_free(struct sock_fprog *p) {
         *p = (struct sock_fprog) {};
 }
 
-int sandbox_lockdown(const struct target *t, pid_t expected_parent, const struct sock_fprog *filter,
-                     const char **ret_what) {
+int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, const char **ret_what) {
         int r = sandbox_drop_privileges(t, ret_what);
         if (r < 0)
                 return r;
         /* Die with the parent rather than run on unsupervised. Set after the user switch,
-         * which clears it; the getppid() check closes the race with the parent dying. */
+         * which clears it. */
         *ret_what = "watch the parent";
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return negative_errno();
-        if (getppid() != expected_parent)
-                return -ESRCH;
         *ret_what = "load the seccomp filter";
         if (!filter || !filter->len)
                 return -EINVAL; /* never run without it */

@@ -27,6 +27,6 @@ int sandbox_drop_privileges(const struct target *t, const char **ret_what);
 int sandbox_seccomp_compile(struct sock_fprog *ret);
 void sandbox_seccomp_free(struct sock_fprog *p);
 /* All of the above for a process about to exec (or to serve as a PID namespace's init):
- * user switch, parent-death signal, seccomp. */
-int sandbox_lockdown(const struct target *t, pid_t expected_parent, const struct sock_fprog *filter,
-                     const char **ret_what);
+ * user switch, parent-death signal (SIGKILL), seccomp. The caller then checks that its
+ * parent is still there. */
+int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, const char **ret_what);

@@ -11,9 +11,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clearnet/protocol.h"
 #include "clock.h"
@@ -90,8 +92,21 @@ static int listen_socket(const char *path) {
         return TAKE_FD(fd);
 }
 
+static const struct client CLIENT_EMPTY = { .fd = -1, .pidfd = -1, .pipe = -1, .status_pipe = -1, .out = -1 };
+
+/* What server_open() got before it failed, or server_close() after the clients. */
+static void server_free(struct server *s) {
+        free(s->clients);
+        s->clients = NULL;
+        sandbox_seccomp_free(&s->seccomp);
+        closep(&s->self_pidfd);
+        closep(&s->pidns_fd);
+        closep(&s->listen_fd);
+}
+
 int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int sigfd) {
-        *s = (struct server) { .cfg = cfg, .nsd = nsd, .sigfd = sigfd, .listen_fd = -1 };
+        *s = (struct server) { .cfg = cfg, .nsd = nsd, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
+                               .pidns_fd = -1 };
         /* Connected clients are capped at max_clients; launches whose launcher is gone
          * keep a slot until their tree has ended, hence twice as many slots. */
         s->n_slots = 2 * (size_t) cfg->daemon.max_clients;
@@ -99,24 +114,32 @@ int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int
         if (!s->clients)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n_slots; i++)
-                s->clients[i] = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .out = -1 };
+                s->clients[i] = CLIENT_EMPTY;
         int r = fdcloser_start();
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot start the fd closer thread; closing client fds inline");
+        const char *what = "build the seccomp filter for launched programs";
         r = sandbox_seccomp_compile(&s->seccomp);
+        if (r == 0) {
+                what = "open a pidfd of nsd";
+                s->self_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+                r = s->self_pidfd < 0 ? negative_errno() : 0;
+        }
+        if (r == 0) {
+                what = "open nsd's PID namespace";
+                s->pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+                r = s->pidns_fd < 0 ? negative_errno() : 0;
+        }
         if (r < 0) {
-                free(s->clients);
-                s->clients = NULL;
-                return log_errno(LOG_ERR, r, "cannot build the seccomp filter for launched programs");
+                server_free(s);
+                return log_errno(LOG_ERR, r, "cannot %s", what);
         }
-        int fd = listen_socket(cfg->daemon.socket);
-        if (fd < 0) {
-                free(s->clients);
-                s->clients = NULL;
-                sandbox_seccomp_free(&s->seccomp);
-                return log_errno(LOG_ERR, fd, "cannot listen on %s", cfg->daemon.socket);
+        s->listen_fd = listen_socket(cfg->daemon.socket);
+        if (s->listen_fd < 0) {
+                r = s->listen_fd;
+                server_free(s);
+                return log_errno(LOG_ERR, r, "cannot listen on %s", cfg->daemon.socket);
         }
-        s->listen_fd = fd;
         return 0;
 }
 
@@ -134,13 +157,26 @@ static unsigned running_instances(const struct server *s, const struct app_confi
         return n;
 }
 
+static int spawn_client(const struct spawn_request *sr, struct client *c) {
+        struct spawn_child child;
+        int r = spawn_start(sr, &child);
+        if (r < 0)
+                return r;
+        c->pid = child.pid;
+        c->pidfd = child.pidfd;
+        c->pipe = child.exec_pipe;
+        c->status_pipe = child.status_pipe;
+        return 0;
+}
+
 static void client_free(struct client *c) {
         closep(&c->fd);
         closep(&c->pidfd);
         closep(&c->pipe);
+        closep(&c->status_pipe);
         closep(&c->out);
         free(c->out_buf);
-        *c = (struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .out = -1 };
+        *c = CLIENT_EMPTY;
 }
 
 /* Close a connection whose last reply is sent. Closing with a request still unread would
@@ -197,7 +233,8 @@ static void reply_status(struct client *c, const struct app_config *app, const s
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = {
-                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .seccomp = &s->seccomp, .cwd = req->cwd, .stdio = fds,
+                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
+                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .cwd = req->cwd, .stdio = fds,
                 .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
         };
         if (app)
@@ -211,7 +248,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
                 sr.envp = envp;
                 if (app)
                         sr.cwd = t->home;
-                r = spawn_start(&sr, &c->pid, &c->pidfd, &c->pipe);
+                r = spawn_client(&sr, c);
         }
         strv_free(argv);
         strv_free(envp);
@@ -233,7 +270,8 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
         struct spawn_request sr = {
-                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .seccomp = &s->seccomp, .cwd = t->home,
+                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
+                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .cwd = t->home,
                 .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
         };
         char **argv = NULL, **envp = NULL;
@@ -252,7 +290,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                 sr.stdio = stdio;
                 sr.argv = argv;
                 sr.envp = envp;
-                r = spawn_start(&sr, &c->pid, &c->pidfd, &c->pipe);
+                r = spawn_client(&sr, c);
         }
         strv_free(argv);
         strv_free(envp);
@@ -389,6 +427,12 @@ static void handle_exit(struct server *s, struct client *c) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == 0)
                 return;
+        /* In a PID namespace, what the program itself ended with, as its init saw it. An
+         * init killed before it could tell (the tree kill) has its own status. */
+        int program_status;
+        if (r > 0 && c->status_pipe >= 0 &&
+            read(c->status_pipe, &program_status, sizeof program_status) == (ssize_t) sizeof program_status)
+                status = program_status;
         if (r > 0 && c->state == CLIENT_RUNNING && c->time_sync) {
                 struct proto_reply reply;
                 if (c->out >= 0)
@@ -467,8 +511,11 @@ static void accept_client(struct server *s) {
                 log_refusal(s, "refused a connection: %s", msg);
                 return;
         }
-        *slot = (struct client) { .state = CLIENT_AWAIT_REQUEST, .fd = fd, .pidfd = -1, .pipe = -1, .out = -1, .uid = who.uid,
-                                  .deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS };
+        *slot = CLIENT_EMPTY;
+        slot->state = CLIENT_AWAIT_REQUEST;
+        slot->fd = fd;
+        slot->uid = who.uid;
+        slot->deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS;
 }
 
 static void handle_deadlines(struct server *s) {
@@ -614,9 +661,6 @@ void server_close(struct server *s) {
                 }
                 client_free(c);
         }
-        free(s->clients);
-        s->clients = NULL;
-        sandbox_seccomp_free(&s->seccomp);
-        closep(&s->listen_fd);
+        server_free(s);
         unlink(s->cfg->daemon.socket);
 }

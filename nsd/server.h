@@ -31,6 +31,7 @@ struct client {
         int fd;                 /* connection, -1 once gone */
         int pidfd;
         int pipe;               /* exec status, while STARTING */
+        int status_pipe;        /* the program's wait status from its PID namespace's init */
         pid_t pid;
         const struct app_config *app;
         uid_t uid;              /* the peer's, from SO_PEERCRED at accept */
@@ -48,6 +49,8 @@ struct server {
         int listen_fd;
         int sigfd;
         struct sock_fprog seccomp;      /* every launch's filter, compiled once */
+        int self_pidfd;                 /* nsd's own: children check that nsd is alive */
+        int pidns_fd;                   /* nsd's own PID namespace */
         struct client *clients;
         size_t n_slots;
         uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */

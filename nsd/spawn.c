@@ -2,12 +2,15 @@
 #include "spawn.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -174,19 +177,72 @@ _Noreturn void child_fail(int pipe_fd, int error, const char *what) {
         _exit(PROTO_EXIT_STATUS_FAILURE);
 }
 
-/* The child, from fork to exec. Never returns. */
-static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
+static int cmp_int(const void *a, const void *b) {
+        return *(const int *) a - *(const int *) b;
+}
+
+/* Close every fd from 3 up but those in keep[] (sorted, each >= 3). */
+static int close_all_but(const int *keep, size_t n) {
+        unsigned from = 3;
+        for (size_t i = 0; i <= n; i++) {
+                unsigned to = i < n ? (unsigned) keep[i] : ~0U;
+                if (to > from && syscall(SYS_close_range, from, i < n ? to - 1 : to, 0) < 0)
+                        return negative_errno();
+                from = i < n ? to + 1 : from;
+        }
+        return 0;
+}
+
+/* Set up after the user switch, which clears it: a child whose nsd is gone ends. In a PID
+ * namespace getppid() is 0 whoever the parent is, so nsd's pidfd tells instead. */
+static bool nsd_alive(const struct spawn_request *req, bool in_pidns) {
+        if (!in_pidns)
+                return getppid() == req->nsd_pid;
+        struct pollfd p = { .fd = req->nsd_pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) == 0;
+}
+
+struct program {
+        const struct spawn_request *req;
+        int pipe_fd;
+        bool new_session;       /* in a PID namespace: init has the child's session */
+};
+
+/* The last steps before the program runs: never returns. */
+static int exec_program(void *p) {
+        const struct program *prog = p;
+        const struct spawn_request *req = prog->req;
+        if (prog->new_session && setsid() < 0)
+                child_fail(prog->pipe_fd, errno, "start a new session");
+        if (!req->cwd || chdir(req->cwd) < 0)
+                if (chdir(req->sandbox.target->home) < 0 && chdir("/") < 0)
+                        child_fail(prog->pipe_fd, errno, "change directory");
+        /* execvp() searches the PATH of environ: the command's, not nsd's. */
+        environ = req->envp;
+        execvp(req->argv[0], req->argv);
+        child_fail(prog->pipe_fd, errno, "exec");
+}
+
+/* The child, from fork to exec; in a PID namespace it is init, and starts the program.
+ * Never returns. */
+static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd, int status_fd) {
+        const bool in_pidns = status_fd >= 0;
         const char *what = "start";
-        int r;
+        int sigfd = -1, r;
 
         /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
          * ignored, a shell may have it ignore SIGINT). */
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        if (in_pidns) {
+                if ((sigfd = pidns_init_signals()) < 0)
+                        child_fail(pipe_fd, sigfd, "set up signals");
+        } else {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+        }
         if (setsid() < 0)
                 child_fail(pipe_fd, errno, "start a new session");
         if (setns(req->netns_fd, CLONE_NEWNET) < 0)
@@ -195,67 +251,76 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd) {
                 child_fail(pipe_fd, errno, "create mount and IPC namespaces");
         if ((r = sandbox_mounts(&req->sandbox, &what)) < 0)
                 child_fail(pipe_fd, r, what);
+        if (in_pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                child_fail(pipe_fd, errno, "mount /proc for the PID namespace");
 
-        /* stdio are the caller's; every other fd goes, but the pipe (cloexec) at 3. */
+        /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
+         * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, "set up stdio");
-        if (pipe_fd != 3) {
-                if (dup3(pipe_fd, 3, O_CLOEXEC) < 0)
-                        child_fail(pipe_fd, errno, "move the status pipe");
-                pipe_fd = 3;
-        }
-        if (syscall(SYS_close_range, 4U, ~0U, 0) < 0)
-                child_fail(pipe_fd, errno, "close inherited fds");
+        int keep[] = { pipe_fd, status_fd, sigfd, req->nsd_pidfd };
+        size_t n_keep = in_pidns ? ELEMENTSOF(keep) : 1;
+        qsort(keep, n_keep, sizeof keep[0], cmp_int);
+        if ((r = close_all_but(keep, n_keep)) < 0)
+                child_fail(pipe_fd, r, "close inherited fds");
 
-        pid_t parent = req->nsd_pid;
-        if (req->sandbox.app ? req->sandbox.app->pid_namespace : req->sandbox.cfg->run.pid_namespace) {
-                /* Returns only in the process that goes on to exec, PID 2 inside. */
-                if ((r = pidns_enter(req->sandbox.target, req->nsd_pid, req->seccomp, pipe_fd, &what)) < 0)
-                        child_fail(pipe_fd, r, what);
-                parent = 1;
-        }
-        if ((r = sandbox_lockdown(req->sandbox.target, parent, req->seccomp, &what)) < 0)
+        if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, &what)) < 0)
                 child_fail(pipe_fd, r, what);
-
-        if (!req->cwd || chdir(req->cwd) < 0)
-                if (chdir(req->sandbox.target->home) < 0 && chdir("/") < 0)
-                        child_fail(pipe_fd, errno, "change directory");
-
-        /* execvp() searches the PATH of environ: the command's, not nsd's. */
-        environ = req->envp;
-        execvp(req->argv[0], req->argv);
-        child_fail(pipe_fd, errno, "exec");
+        if (!nsd_alive(req, in_pidns))
+                child_fail(pipe_fd, ESRCH, "watch the parent");
+        struct program prog = { .req = req, .pipe_fd = pipe_fd, .new_session = in_pidns };
+        if (in_pidns) {
+                close(req->nsd_pidfd);
+                r = pidns_run_program(sigfd, status_fd, pipe_fd, exec_program, &prog);
+                child_fail(pipe_fd, r, "start the program in the PID namespace");
+        }
+        exec_program(&prog);
+        _exit(PROTO_EXIT_STATUS_FAILURE); /* not reached */
 }
 
-int spawn_start(const struct spawn_request *req, pid_t *ret_pid, int *ret_pidfd, int *ret_pipe) {
+static bool wants_pidns(const struct spawn_request *req) {
+        return req->sandbox.app ? req->sandbox.app->pid_namespace : req->sandbox.cfg->run.pid_namespace;
+}
+
+int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
+        _cleanup_close_ int exec_r = -1, exec_w = -1, status_r = -1, status_w = -1;
         int p[2];
+        const bool in_pidns = wants_pidns(req);
         if (pipe2(p, O_CLOEXEC) < 0)
                 return negative_errno();
-        pid_t pid = fork();
-        if (pid < 0) {
-                int r = negative_errno();
-                close(p[0]);
-                close(p[1]);
+        exec_r = p[0];
+        exec_w = p[1];
+        if (in_pidns) {
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return negative_errno();
+                status_r = p[0];
+                status_w = p[1];
+        }
+        pid_t pid;
+        int r = 0;
+        if (in_pidns)
+                r = pidns_fork(req->nsd_pidns_fd, &pid);
+        else if ((pid = fork()) < 0)
+                r = negative_errno();
+        if (r < 0)
                 return r;
-        }
         if (pid == 0) {
-                close(p[0]);
-                child_run(req, p[1]);
+                closep(&exec_r);
+                closep(&status_r);
+                child_run(req, exec_w, status_w);
         }
-        close(p[1]);
         int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {
-                int r = negative_errno();
+                r = negative_errno();
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
-                close(p[0]);
                 return r;
         }
-        fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-        fcntl(p[0], F_SETFL, O_NONBLOCK);
-        *ret_pid = pid;
-        *ret_pidfd = pidfd;
-        *ret_pipe = p[0];
+        fcntl(exec_r, F_SETFL, O_NONBLOCK);
+        if (status_r >= 0)
+                fcntl(status_r, F_SETFL, O_NONBLOCK);
+        *ret = (struct spawn_child) { .pid = pid, .pidfd = pidfd, .exec_pipe = TAKE_FD(exec_r),
+                                      .status_pipe = TAKE_FD(status_r) };
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Starting a launch: fork, and in the child join the namespace, build the sandbox, become
- * the target user and exec. The parent learns whether exec happened through a pipe. */
+/* Starting a launch: fork (into a new PID namespace where the policy asks for one), and in
+ * the child join the namespace, build the sandbox, become the target user and exec. The
+ * parent learns whether exec happened through a pipe. */
 #pragma once
 #include <sys/types.h>
 
@@ -10,6 +11,8 @@
 struct spawn_request {
         int netns_fd;
         pid_t nsd_pid;
+        int nsd_pidfd;          /* nsd's own pidfd: a child in a PID namespace checks it */
+        int nsd_pidns_fd;       /* nsd's own PID namespace, restored after each fork */
         const struct sock_fprog *seccomp;
         struct sandbox sandbox;
         char **argv;            /* NULL-terminated */
@@ -24,9 +27,16 @@ struct spawn_failure {
         char what[64];          /* the step that failed */
 };
 
-/* Fork the child. ret_pidfd: a pidfd of it; ret_pipe: readable at EOF when exec worked,
- * or with a struct spawn_failure when it did not. */
-int spawn_start(const struct spawn_request *req, pid_t *ret_pid, int *ret_pidfd, int *ret_pipe);
+struct spawn_child {
+        pid_t pid;
+        int pidfd;
+        int exec_pipe;          /* EOF when exec worked, or a struct spawn_failure */
+        int status_pipe;        /* in a PID namespace: the program's wait status, written by
+                                 * its init before it exits; -1 without one */
+};
+
+/* Fork the child. All fds in *ret are O_CLOEXEC, the pipes O_NONBLOCK. */
+int spawn_start(const struct spawn_request *req, struct spawn_child *ret);
 
 /* Build the child's argv and environment from the policy and the request. */
 int spawn_build_argv(const struct app_config *app, const struct proto_request *req, char ***ret);
