@@ -59,9 +59,20 @@ int pidns_init_signals(void) {
         return fd < 0 ? negative_errno() : fd;
 }
 
-/* Forward relayed signals to the program; on SIGCHLD reap everything; when the program
- * ends, pass its status on (PID 1 cannot mirror a death by signal on itself) and exit,
- * which ends whatever it left behind. */
+/* The program ended: end everything it left in the namespace (init alone remains), then
+ * pass its status on (PID 1 cannot mirror a death by signal on itself) and exit. nsd tells
+ * the launcher as soon as the status arrives, while the namespaces are torn down. */
+static _Noreturn void finish(int status_fd, int status) {
+        if (getpid() == 1)      /* -1 is everyone in the namespace: only ever from its init */
+                kill(-1, SIGKILL);
+        while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+                ;
+        (void) write_all(status_fd, &status, sizeof status);
+        _exit(0);
+}
+
+/* Forward relayed signals to the program; on SIGCHLD reap everything, and finish when the
+ * program is among them. */
 static _Noreturn void serve(int sigfd, pid_t prog, int status_fd) {
         for (;;) {
                 struct signalfd_siginfo si;
@@ -74,10 +85,8 @@ static _Noreturn void serve(int sigfd, pid_t prog, int status_fd) {
                 int status;
                 pid_t p;
                 while ((p = waitpid(-1, &status, WNOHANG)) > 0)
-                        if (p == prog) {
-                                (void) write_all(status_fd, &status, sizeof status);
-                                _exit(0);
-                        }
+                        if (p == prog)
+                                finish(status_fd, status);
         }
 }
 
@@ -106,7 +115,10 @@ int pidns_run_program(int sigfd, int status_fd, int exec_pipe, int (*exec)(void 
         pid_t prog = clone(program_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
         if (prog < 0)
                 return negative_errno();
-        /* Only the program's exec may end the pipe (EOF: it started). */
+        /* Only the program's exec may end the pipe (EOF: it started); and the caller's
+         * stdio reach their end when the program's tree lets go of them, not init. */
         close(exec_pipe);
+        for (int fd = 0; fd < 3; fd++)
+                close(fd);
         serve(sigfd, prog, status_fd);
 }

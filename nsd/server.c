@@ -153,7 +153,8 @@ static size_t connected_clients(const struct server *s) {
 static unsigned running_instances(const struct server *s, const struct app_config *app) {
         unsigned n = 0;
         for (size_t i = 0; i < s->n_slots; i++)
-                n += s->clients[i].state != CLIENT_FREE && s->clients[i].pid > 0 && s->clients[i].app == app;
+                n += s->clients[i].state != CLIENT_FREE && s->clients[i].state != CLIENT_REAPING && s->clients[i].pid > 0 &&
+                     s->clients[i].app == app;
         return n;
 }
 
@@ -417,9 +418,42 @@ static void handle_exec_status(struct server *s, struct client *c) {
         c->state = CLIENT_RUNNING;
 }
 
+/* The program ended with status: tell the launcher (or finish the time sync). Its
+ * connection is done; the slot stays until the process nsd forked is reaped. */
+static void report_exit(struct server *s, struct client *c, int status) {
+        struct proto_reply reply;
+        if (c->time_sync) {
+                if (c->out >= 0)
+                        handle_check_output(c);
+                timesync_finish(s->cfg, c->out_buf, c->out_len, status, &reply);
+                if (c->fd >= 0)
+                        (void) proto_send_reply(c->fd, &reply);
+        } else if (c->fd >= 0 && proto_reply_exited(&reply, status) == 0)
+                (void) proto_send_reply(c->fd, &reply);
+        closep(&c->fd);
+        c->state = CLIENT_REAPING;
+}
+
+/* In a PID namespace: the program's status, from its init, which has ended everything
+ * else in there first. The launcher need not wait for init's own exit (the namespaces'
+ * teardown). */
+static void handle_program_status(struct server *s, struct client *c) {
+        if (c->state == CLIENT_STARTING && c->pipe >= 0)
+                handle_exec_status(s, c);
+        int status;
+        ssize_t n = read(c->status_pipe, &status, sizeof status);
+        if (n < 0 && errno == EAGAIN)
+                return;
+        closep(&c->status_pipe);
+        if (n == (ssize_t) sizeof status && c->state == CLIENT_RUNNING)
+                report_exit(s, c, status);
+}
+
 static void handle_exit(struct server *s, struct client *c) {
         if (c->state == CLIENT_STARTING && c->pipe >= 0)
                 handle_exec_status(s, c);
+        if (c->status_pipe >= 0)
+                handle_program_status(s, c);
         /* Still a zombie, so its process group cannot have been reused: end what is left
          * of the tree, then reap. */
         kill(-c->pid, SIGKILL);
@@ -427,24 +461,10 @@ static void handle_exit(struct server *s, struct client *c) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == 0)
                 return;
-        /* In a PID namespace, what the program itself ended with, as its init saw it. An
-         * init killed before it could tell (the tree kill) has its own status. */
-        int program_status;
-        if (r > 0 && c->status_pipe >= 0 &&
-            read(c->status_pipe, &program_status, sizeof program_status) == (ssize_t) sizeof program_status)
-                status = program_status;
-        if (r > 0 && c->state == CLIENT_RUNNING && c->time_sync) {
-                struct proto_reply reply;
-                if (c->out >= 0)
-                        handle_check_output(c);
-                timesync_finish(s->cfg, c->out_buf, c->out_len, status, &reply);
-                if (c->fd >= 0)
-                        (void) proto_send_reply(c->fd, &reply);
-        } else if (r > 0 && c->state == CLIENT_RUNNING && c->fd >= 0) {
-                struct proto_reply reply;
-                if (proto_reply_exited(&reply, status) == 0)
-                        (void) proto_send_reply(c->fd, &reply);
-        }
+        /* Without a PID namespace, or an init killed before it could tell (the tree
+         * kill): the process nsd forked tells. */
+        if (r > 0 && c->state == CLIENT_RUNNING)
+                report_exit(s, c, status);
         client_free(c);
 }
 
@@ -546,7 +566,7 @@ static int poll_timeout(const struct server *s) {
 }
 
 enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2 };
-enum watch_kind { WATCH_CONN, WATCH_PIPE, WATCH_PIDFD, WATCH_OUT };
+enum watch_kind { WATCH_CONN, WATCH_PIPE, WATCH_PIDFD, WATCH_OUT, WATCH_STATUS, WATCH_KINDS };
 
 /* Returns 1 to stop (SIGTERM/SIGINT). */
 static int handle_signal(struct server *s) {
@@ -566,7 +586,7 @@ static int handle_signal(struct server *s) {
 }
 
 int server_run(struct server *s) {
-        size_t cap = 2 + 4 * s->n_slots;
+        size_t cap = 2 + WATCH_KINDS * s->n_slots;
         _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
         _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
         _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
@@ -582,8 +602,8 @@ int server_run(struct server *s) {
                 }
                 for (size_t i = 0; i < s->n_slots; i++) {
                         const struct client *c = &s->clients[i];
-                        const int fds[] = { c->fd, c->pipe, c->pidfd, c->out };
-                        for (int k = 0; k < 4; k++)
+                        const int fds[] = { c->fd, c->pipe, c->pidfd, c->out, c->status_pipe };
+                        for (int k = 0; k < (int) ELEMENTSOF(fds); k++)
                                 if (c->state != CLIENT_FREE && fds[k] >= 0) {
                                         pfd[n] = (struct pollfd) { .fd = fds[k], .events = POLLIN };
                                         slot_of[n] = (int) i;
@@ -607,7 +627,7 @@ int server_run(struct server *s) {
                         }
                         struct client *c = &s->clients[slot_of[i]];
                         /* An earlier event of this round may have changed or freed it. */
-                        const int now_fd[] = { c->fd, c->pipe, c->pidfd, c->out };
+                        const int now_fd[] = { c->fd, c->pipe, c->pidfd, c->out, c->status_pipe };
                         int expect = now_fd[kind_of[i]];
                         if (c->state == CLIENT_FREE || expect != pfd[i].fd)
                                 continue;
@@ -617,6 +637,8 @@ int server_run(struct server *s) {
                                 handle_exec_status(s, c);
                         else if (kind_of[i] == WATCH_OUT)
                                 handle_check_output(c);
+                        else if (kind_of[i] == WATCH_STATUS)
+                                handle_program_status(s, c);
                         else
                                 handle_exit(s, c);
                 }

@@ -23,7 +23,7 @@ enum client_state {
         CLIENT_STARTING,        /* forked; waiting to learn whether exec worked */
         CLIENT_RUNNING,
         CLIENT_ORPHAN,          /* the launcher is gone; its tree is being ended */
-        CLIENT_REAPING,         /* exec failed and was reported; waiting for the exit */
+        CLIENT_REAPING,         /* the outcome was reported; waiting for the exit */
 };
 
 struct client {
