@@ -138,19 +138,17 @@ static int open_path(const char *path, int *ret) {
         return 0;
 }
 
-/* A socket in the caller's runtime dir, opened now (O_PATH) so it can be bound in after
- * /run/user is hidden. Must be a socket owned by the caller; -1 when absent. */
-static int open_runtime_socket(const struct sandbox *sb, const char *name, int *ret) {
-        char path[PATH_MAX];
+/* A socket of the caller, opened O_PATH (to be bound in after /run/user and /tmp are
+ * hidden) below dirfd, a directory opened before the hiding. It must be a socket owned by
+ * the caller (or, with also_root, by root); -1 when absent. */
+static int open_caller_socket(int dirfd, const char *name, uid_t caller, bool also_root) {
         struct stat st;
-        *ret = -1;
-        if (!sb->runtime_dir[0] || snprintf(path, sizeof path, "%s/%s", sb->runtime_dir, name) >= (int) sizeof path)
-                return 0;
-        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != sb->caller_uid)
-                return 0;
-        *ret = TAKE_FD(fd);
-        return 0;
+        if (dirfd < 0)
+                return -1;
+        int fd = openat(dirfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_uid != caller && !(also_root && st.st_uid == 0))))
+                closep(&fd);
+        return fd;
 }
 
 struct runtime_socket {
@@ -240,37 +238,26 @@ static int home_tmpfs(const struct target *t) {
         return mount_tmpfs(t->home, opts, 0);
 }
 
-int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
-        const struct config *cfg = sb->cfg;
-        int r;
+static void sandbox_prepared_done(struct sandbox_prepared *p) {
+        closep(&p->run_user_fd);
+        closep(&p->x11_dir_fd);
+}
+
 #define STEP(what, expr) do { *ret_what = (what); if ((r = (expr)) < 0) return r; } while (0)
 
+/* What every launch gets: DNS, nsswitch, hidden host services, private /tmp and such. */
+static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, const char **ret_what) {
+        int r;
         STEP("make mounts private", mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0);
 
-        /* Open everything that lives under a path about to be hidden, first. */
+        /* Open everything that lives under a path about to be hidden, first: the DNS file,
+         * and the directories of the caller sockets an app may get. */
         char dns[PATH_MAX], resolv[PATH_MAX];
         snprintf(dns, sizeof dns, "%s/%s/resolv.conf", cfg->ns.etc_netns_dir, cfg->ns.name);
-        _cleanup_close_ int dns_fd = -1, x11_fd = -1;
+        _cleanup_close_ int dns_fd = -1;
         STEP("open the clearnet resolv.conf", open_path(dns, &dns_fd));
-        struct runtime_socket socks[] = {
-                { APP_SOCKET_WAYLAND, "", -1 }, { APP_SOCKET_PIPEWIRE, "pipewire-0", -1 },
-                { APP_SOCKET_PULSE, "pulse/native", -1 },
-        };
-        snprintf(socks[0].name, sizeof socks[0].name, "%s", sb->wayland_display);
-        unsigned want = sb->app ? sb->app->sockets : 0;
-        for (size_t i = 0; i < ELEMENTSOF(socks); i++)
-                if ((want & socks[i].bit) && socks[i].name[0])
-                        (void) open_runtime_socket(sb, socks[i].name, &socks[i].fd);
-        if ((want & APP_SOCKET_X11) && sb->x11_display[0]) {
-                char x[64];
-                snprintf(x, sizeof x, "/tmp/.X11-unix/X%s", sb->x11_display);
-                struct stat st;
-                x11_fd = open(x, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-                /* /tmp/.X11-unix is world-writable: only a socket of the caller or root. */
-                if (x11_fd >= 0 && (fstat(x11_fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
-                                    (st.st_uid != sb->caller_uid && st.st_uid != 0)))
-                        closep(&x11_fd);
-        }
+        p->run_user_fd = open("/run/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        p->x11_dir_fd = open("/tmp/.X11-unix", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
         /* DNS: the clearnet servers, wherever a symlinked /etc/resolv.conf points. */
         STEP("find /etc/resolv.conf", realpath("/etc/resolv.conf", resolv) ? 0 : negative_errno());
@@ -287,10 +274,8 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
                 "/var/run/dbus", "/run/systemd", "/run/nscd", "/var/run/nscd", "/run/cups",
                 "/run/avahi-daemon",
         };
-        struct stat seen[ELEMENTSOF(hidden) + 4];
-        size_t n_seen = 0;
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
-                STEP("hide a directory", hide_dir(hidden[i], seen, &n_seen, ELEMENTSOF(seen)));
+                STEP("hide a directory", hide_dir(hidden[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
         /* After the hiding: a stub resolver's file (systemd-resolved's) lives in a directory
          * just covered, so it is made again in the tmpfs and the clearnet servers bound on it. */
         STEP("make the resolv.conf placeholder", make_parents(resolv));
@@ -299,27 +284,68 @@ int sandbox_mounts(const struct sandbox *sb, const char **ret_what) {
         STEP("mount a private /var/tmp", private_dir("/var/tmp"));
         STEP("mount a private /dev/shm", private_dir("/dev/shm"));
         STEP("mount a private /run/lock", private_dir("/run/lock"));
+        return 0;
+}
 
+int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what) {
+        *ret = (struct sandbox_prepared) { .run_user_fd = -1, .x11_dir_fd = -1 };
+        int r = prepare_mounts(cfg, ret, ret_what);
+        if (r < 0)
+                sandbox_prepared_done(ret);
+        return r;
+}
+
+/* What only an app gets: its caller's data out of sight, a fresh HOME, the listed sockets. */
+static int finish_app_mounts(const struct sandbox *sb, struct sandbox_prepared *p, struct runtime_socket *socks,
+                             size_t n_socks, int x11_fd, const char **ret_what) {
+        int r;
+        /* An app may run as its caller (the Unsafe Browser as amnesia): what that user keeps
+         * elsewhere (other homes, removable media, Tails' persistence) is out of its sight too. */
+        static const char *const private_data[] = { "/home", "/media", "/run/media", "/live/persistence" };
+        bool fresh_home = sb->app->home == APP_HOME_TMPFS;
+        for (size_t i = 0; i < ELEMENTSOF(private_data); i++)
+                if (fresh_home || i > 0) /* home = keep: the real /home stays */
+                        STEP("hide user data", hide_dir(private_data[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
+        if (fresh_home)
+                STEP("mount a private HOME", home_tmpfs(sb->target));
+        STEP("bind the runtime sockets", bind_runtime_sockets(sb, socks, n_socks));
+        if (x11_fd >= 0)
+                STEP("bind the X11 socket", bind_x11(x11_fd, sb->x11_display));
+        return 0;
+}
+
+int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, const char **ret_what) {
+        struct runtime_socket socks[] = {
+                { APP_SOCKET_WAYLAND, "", -1 }, { APP_SOCKET_PIPEWIRE, "pipewire-0", -1 },
+                { APP_SOCKET_PULSE, "pulse/native", -1 },
+        };
+        _cleanup_close_ int x11_fd = -1;
+        int r = 0;
         if (sb->app) {
-                /* An app may run as its caller (the Unsafe Browser as amnesia): what that user
-                 * keeps elsewhere (other homes, removable media, Tails' persistence) is out
-                 * of its sight too. */
-                static const char *const private_data[] = { "/home", "/media", "/run/media", "/live/persistence" };
-                bool fresh_home = sb->app->home == APP_HOME_TMPFS;
-                for (size_t i = 0; i < ELEMENTSOF(private_data); i++)
-                        if (fresh_home || i > 0) /* home = keep: the real /home stays */
-                                STEP("hide user data", hide_dir(private_data[i], seen, &n_seen, ELEMENTSOF(seen)));
-                if (sb->app->home == APP_HOME_TMPFS)
-                        STEP("mount a private HOME", home_tmpfs(sb->target));
-                STEP("bind the runtime sockets", bind_runtime_sockets(sb, socks, ELEMENTSOF(socks)));
-                if (x11_fd >= 0)
-                        STEP("bind the X11 socket", bind_x11(x11_fd, sb->x11_display));
+                snprintf(socks[0].name, sizeof socks[0].name, "%s", sb->wayland_display);
+                for (size_t i = 0; i < ELEMENTSOF(socks); i++) {
+                        char rel[160];
+                        if (!(sb->app->sockets & socks[i].bit) || !socks[i].name[0] || !sb->runtime_dir[0])
+                                continue;
+                        /* Only the caller's own runtime dir: spawn_runtime_from_env() checked it is
+                         * /run/user/<caller>. */
+                        snprintf(rel, sizeof rel, "%u/%s", (unsigned) sb->caller_uid, socks[i].name);
+                        socks[i].fd = open_caller_socket(p->run_user_fd, rel, sb->caller_uid, false);
+                }
+                /* /tmp/.X11-unix is world-writable: only a socket of the caller or root. */
+                if ((sb->app->sockets & APP_SOCKET_X11) && sb->x11_display[0]) {
+                        char x[24];
+                        snprintf(x, sizeof x, "X%s", sb->x11_display);
+                        x11_fd = open_caller_socket(p->x11_dir_fd, x, sb->caller_uid, true);
+                }
+                r = finish_app_mounts(sb, p, socks, ELEMENTSOF(socks), x11_fd, ret_what);
         }
         for (size_t i = 0; i < ELEMENTSOF(socks); i++)
                 closep(&socks[i].fd);
-#undef STEP
-        return 0;
+        sandbox_prepared_done(p);
+        return r;
 }
+#undef STEP
 
 int sandbox_drop_privileges(const struct target *t, const char **ret_what) {
         *ret_what = "set groups";

@@ -5,6 +5,7 @@
 #pragma once
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "policy.h"
@@ -20,8 +21,20 @@ struct sandbox {
         char x11_display[16];           /* the N of ":N" */
 };
 
+/* The mounts, in a fresh mount namespace, in two halves: what every launch gets, which
+ * needs no request (so a spare process can do it ahead of one), then what the request's
+ * app gets. Between the two, prepared holds what was opened before the hiding. */
+struct sandbox_prepared {
+        int run_user_fd;                /* /run/user, O_PATH; -1 when absent */
+        int x11_dir_fd;                 /* /tmp/.X11-unix, O_PATH; -1 when absent */
+        struct stat seen[16];           /* directories covered so far */
+        size_t n_seen;
+};
+
 /* Each returns 0 or a negative errno; *ret_what names the step for the error message. */
-int sandbox_mounts(const struct sandbox *sb, const char **ret_what);
+int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what);
+/* Also closes what prepared holds. */
+int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, const char **ret_what);
 int sandbox_drop_privileges(const struct target *t, const char **ret_what);
 /* The seccomp filter, compiled once to BPF by the daemon. */
 int sandbox_seccomp_compile(struct sock_fprog *ret);

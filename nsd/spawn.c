@@ -223,36 +223,47 @@ static int exec_program(void *p) {
         child_fail(prog->pipe_fd, errno, "exec");
 }
 
-/* The child, from fork to exec; in a PID namespace it is init, and starts the program.
- * Never returns. */
-static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd, int status_fd) {
-        const bool in_pidns = status_fd >= 0;
+void spawn_child_setup(const struct spawn_request *base, bool in_pidns, int pipe_fd, struct sandbox_prepared *ret_prepared,
+                       int *ret_sigfd) {
         const char *what = "start";
-        int sigfd = -1, r;
-
+        int r;
+        *ret_sigfd = -1;
         /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
          * ignored, a shell may have it ignore SIGINT). */
         for (int sig = 1; sig < NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
         if (in_pidns) {
-                if ((sigfd = pidns_init_signals()) < 0)
-                        child_fail(pipe_fd, sigfd, "set up signals");
+                if ((*ret_sigfd = pidns_init_signals()) < 0)
+                        child_fail(pipe_fd, *ret_sigfd, "set up signals");
         } else {
                 sigset_t none;
                 sigemptyset(&none);
                 sigprocmask(SIG_SETMASK, &none, NULL);
         }
+        /* Until the user switch (which clears it, and sets it again): a child whose nsd is
+         * gone, a spare waiting for a request say, ends. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                child_fail(pipe_fd, errno, "watch the parent");
         if (setsid() < 0)
                 child_fail(pipe_fd, errno, "start a new session");
-        if (setns(req->netns_fd, CLONE_NEWNET) < 0)
+        if (setns(base->netns_fd, CLONE_NEWNET) < 0)
                 child_fail(pipe_fd, errno, "join the clearnet namespace");
         if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
                 child_fail(pipe_fd, errno, "create mount and IPC namespaces");
-        if ((r = sandbox_mounts(&req->sandbox, &what)) < 0)
+        if ((r = sandbox_prepare(base->sandbox.cfg, ret_prepared, &what)) < 0)
                 child_fail(pipe_fd, r, what);
         if (in_pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 child_fail(pipe_fd, errno, "mount /proc for the PID namespace");
+}
+
+void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd, int status_fd,
+                        int sigfd) {
+        const bool in_pidns = status_fd >= 0;
+        const char *what = "start";
+        int r;
+        if ((r = sandbox_finish(&req->sandbox, prepared, &what)) < 0)
+                child_fail(pipe_fd, r, what);
 
         /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
          * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
@@ -279,14 +290,14 @@ static _Noreturn void child_run(const struct spawn_request *req, int pipe_fd, in
         _exit(PROTO_EXIT_STATUS_FAILURE); /* not reached */
 }
 
-static bool wants_pidns(const struct spawn_request *req) {
+bool spawn_wants_pidns(const struct spawn_request *req) {
         return req->sandbox.app ? req->sandbox.app->pid_namespace : req->sandbox.cfg->run.pid_namespace;
 }
 
-int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
+int spawn_fork(const struct spawn_request *base, bool in_pidns, struct spawn_child *ret, int *ret_exec_w,
+               int *ret_status_w) {
         _cleanup_close_ int exec_r = -1, exec_w = -1, status_r = -1, status_w = -1;
         int p[2];
-        const bool in_pidns = wants_pidns(req);
         if (pipe2(p, O_CLOEXEC) < 0)
                 return negative_errno();
         exec_r = p[0];
@@ -300,7 +311,7 @@ int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
         pid_t pid;
         int r = 0;
         if (in_pidns)
-                r = pidns_fork(req->nsd_pidns_fd, &pid);
+                r = pidns_fork(base->nsd_pidns_fd, &pid);
         else if ((pid = fork()) < 0)
                 r = negative_errno();
         if (r < 0)
@@ -308,7 +319,10 @@ int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
         if (pid == 0) {
                 closep(&exec_r);
                 closep(&status_r);
-                child_run(req, exec_w, status_w);
+                *ret = (struct spawn_child) { .pid = 0, .pidfd = -1, .exec_pipe = -1, .status_pipe = -1 };
+                *ret_exec_w = TAKE_FD(exec_w);
+                *ret_status_w = TAKE_FD(status_w);
+                return 0;
         }
         int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {
@@ -323,4 +337,17 @@ int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
         *ret = (struct spawn_child) { .pid = pid, .pidfd = pidfd, .exec_pipe = TAKE_FD(exec_r),
                                       .status_pipe = TAKE_FD(status_r) };
         return 0;
+}
+
+int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
+        const bool in_pidns = spawn_wants_pidns(req);
+        int exec_w, status_w;
+        int r = spawn_fork(req, in_pidns, ret, &exec_w, &status_w);
+        if (r < 0 || ret->pid > 0)
+                return r;
+        /* The child: straight through. */
+        struct sandbox_prepared prepared;
+        int sigfd;
+        spawn_child_setup(req, in_pidns, exec_w, &prepared, &sigfd);
+        spawn_child_launch(req, &prepared, exec_w, status_w, sigfd);
 }

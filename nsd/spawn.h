@@ -3,6 +3,7 @@
  * the child join the namespace, build the sandbox, become the target user and exec. The
  * parent learns whether exec happened through a pipe. */
 #pragma once
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "clearnet/protocol.h"
@@ -35,8 +36,26 @@ struct spawn_child {
                                  * its init before it exits; -1 without one */
 };
 
-/* Fork the child. All fds in *ret are O_CLOEXEC, the pipes O_NONBLOCK. */
+/* Fork the child, which runs to exec. All fds in *ret are O_CLOEXEC, the pipes O_NONBLOCK. */
 int spawn_start(const struct spawn_request *req, struct spawn_child *ret);
+
+/* The parts of spawn_start(), for a spare child that does the first half ahead of a
+ * request (spare.h). base: a request of which only the daemon's fields and sandbox.cfg
+ * count. */
+bool spawn_wants_pidns(const struct spawn_request *req);
+/* fork() (into a new PID namespace with in_pidns): 0 in both. In the parent *ret is the
+ * child; in the child ret->pid is 0, and *ret_exec_w and *ret_status_w (-1 without a
+ * PID namespace) are the write ends of the pipes. */
+int spawn_fork(const struct spawn_request *base, bool in_pidns, struct spawn_child *ret, int *ret_exec_w,
+               int *ret_status_w);
+/* In the child: signals, session, the clearnet namespace, new mount and IPC namespaces,
+ * the mounts every launch gets, and /proc in a PID namespace. On failure, reports on the
+ * pipe and exits. */
+void spawn_child_setup(const struct spawn_request *base, bool in_pidns, int pipe_fd,
+                       struct sandbox_prepared *ret_prepared, int *ret_sigfd);
+/* Then the request's own mounts, stdio, the lockdown, and the program. */
+_Noreturn void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd,
+                                  int status_fd, int sigfd);
 
 /* Build the child's argv and environment from the policy and the request. */
 int spawn_build_argv(const struct app_config *app, const struct proto_request *req, char ***ret);
