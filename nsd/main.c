@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "sandbox.h"
 #include "server.h"
 #include "log.h"
 #include "notify.h"
@@ -77,11 +78,16 @@ static int run(const struct config *cfg) {
         _cleanup_close_ int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
         if (sigfd < 0)
                 return log_errno(LOG_ERR, negative_errno(), "signalfd failed");
+        /* nsd never execs: what its bounding set holds could only ever serve a program it
+         * starts (which empties it again anyway). Its own capabilities stay. */
+        int r = sandbox_clear_bounding_set();
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot empty the capability bounding set");
 
         struct nsd n;
         nsd_init(&n, cfg);
         _cleanup_free_ char *err = NULL;
-        int r = nsd_bring_up(&n, &err);
+        r = nsd_bring_up(&n, &err);
         if (r < 0) {
                 log_error("%s", err ? err : "cannot bring up the namespace");
                 nsd_done(&n);

@@ -347,7 +347,23 @@ int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, const c
 }
 #undef STEP
 
+int sandbox_clear_bounding_set(void) {
+        /* Only a capability still in the set costs a drop (each one a new set of
+         * credentials): nsd empties its own at start, so a launch finds none. */
+        for (unsigned long cap = 0;; cap++) {
+                int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+                if (in < 0)
+                        return errno == EINVAL ? 0 : negative_errno(); /* past the last one */
+                if (in == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+                        return negative_errno();
+        }
+}
+
 int sandbox_drop_privileges(const struct target *t, const char **ret_what) {
+        int r;
+        *ret_what = "empty the capability bounding set";
+        if ((r = sandbox_clear_bounding_set()) < 0)
+                return r;
         *ret_what = "set groups";
         if (setgroups((size_t) t->n_groups, t->groups) < 0)
                 return negative_errno();
@@ -355,19 +371,19 @@ int sandbox_drop_privileges(const struct target *t, const char **ret_what) {
         *ret_what = "switch user";
         if (t->uid == 0) {
                 /* root running a command as itself: same ids, no capabilities at all. */
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || capng_apply(CAPNG_SELECT_ALL) < 0)
+                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || capng_apply(CAPNG_SELECT_CAPS) < 0)
                         return -EPERM;
-        } else if (capng_change_id((int) t->uid, (int) t->gid, CAPNG_CLEAR_BOUNDING | CAPNG_CLEAR_AMBIENT) < 0)
+        } else if (capng_change_id((int) t->uid, (int) t->gid, CAPNG_CLEAR_AMBIENT) < 0)
                 return -EPERM;
         *ret_what = "clear ambient capabilities";
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 return negative_errno();
         /* Never trust that it worked: check. */
-        uid_t r, e, s;
+        uid_t ur, ue, us;
         gid_t gr, ge, gs;
         *ret_what = "verify the user switch";
-        if (getresuid(&r, &e, &s) < 0 || getresgid(&gr, &ge, &gs) < 0 || r != t->uid || e != t->uid ||
-            s != t->uid || gr != t->gid || ge != t->gid || gs != t->gid)
+        if (getresuid(&ur, &ue, &us) < 0 || getresgid(&gr, &ge, &gs) < 0 || ur != t->uid || ue != t->uid ||
+            us != t->uid || gr != t->gid || ge != t->gid || gs != t->gid)
                 return -EPERM;
         *ret_what = "set no_new_privs";
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

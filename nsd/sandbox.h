@@ -36,6 +36,9 @@ int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, cons
 /* Also closes what prepared holds. */
 int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, const char **ret_what);
 int sandbox_drop_privileges(const struct target *t, const char **ret_what);
+/* Empty the capability bounding set of the caller (needs CAP_SETPCAP). nsd never execs,
+ * so its own goes at start too: nothing it starts may get a capability back from exec. */
+int sandbox_clear_bounding_set(void);
 /* The seccomp filter, compiled once to BPF by the daemon. */
 int sandbox_seccomp_compile(struct sock_fprog *ret);
 void sandbox_seccomp_free(struct sock_fprog *p);
