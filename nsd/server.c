@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "spare.h"
 #include "spawn.h"
 #include "timesync.h"
 #include "util.h"
@@ -96,6 +97,7 @@ static const struct client CLIENT_EMPTY = { .fd = -1, .pidfd = -1, .pipe = -1, .
 
 /* What server_open() got before it failed, or server_close() after the clients. */
 static void server_free(struct server *s) {
+        spare_discard(&s->spare);
         free(s->clients);
         s->clients = NULL;
         sandbox_seccomp_free(&s->seccomp);
@@ -106,7 +108,9 @@ static void server_free(struct server *s) {
 
 int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int sigfd) {
         *s = (struct server) { .cfg = cfg, .nsd = nsd, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
-                               .pidns_fd = -1 };
+                               .pidns_fd = -1, .spare = SPARE_NONE, .use_spare = cfg->run.pid_namespace };
+        for (size_t i = 0; i < cfg->n_apps; i++)
+                s->use_spare |= cfg->apps[i].pid_namespace;
         /* Connected clients are capped at max_clients; launches whose launcher is gone
          * keep a slot until their tree has ended, hence twice as many slots. */
         s->n_slots = 2 * (size_t) cfg->daemon.max_clients;
@@ -158,9 +162,37 @@ static unsigned running_instances(const struct server *s, const struct app_confi
         return n;
 }
 
-static int spawn_client(const struct spawn_request *sr, struct client *c) {
+/* What every launch of this daemon shares: enough for a spare, which has no request yet. */
+static struct spawn_request base_request(const struct server *s) {
+        return (struct spawn_request) {
+                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
+                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .sandbox = { .cfg = s->cfg },
+        };
+}
+
+/* Keep a spare ready for the next launch that wants a PID namespace. */
+static void spare_refill(struct server *s) {
+        if (!s->use_spare || s->spare.child.pid > 0 || now_ms() < s->spare_retry_ms)
+                return;
+        struct spawn_request base = base_request(s);
+        int r = spare_start(&base, &s->spare);
+        if (r < 0) {
+                log_refusal(s, "cannot prepare a spare launch (launches are made from scratch): %s", strerror(-r));
+                s->spare_retry_ms = now_ms() + SPARE_RETRY_MS;
+        }
+}
+
+static int spawn_client(struct server *s, const struct spawn_request *sr, struct client *c) {
         struct spawn_child child;
-        int r = spawn_start(sr, &child);
+        int r = -EAGAIN;
+        if (spawn_wants_pidns(sr) && s->spare.child.pid > 0) {
+                if (spare_fits(&s->spare, sr))
+                        r = spare_hand_over(&s->spare, sr, &child);
+                else
+                        spare_discard(&s->spare);       /* stale, or gone */
+        }
+        if (r < 0)
+                r = spawn_start(sr, &child);
         if (r < 0)
                 return r;
         c->pid = child.pid;
@@ -233,11 +265,10 @@ static void reply_status(struct client *c, const struct app_config *app, const s
 
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
-        struct spawn_request sr = {
-                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
-                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .cwd = req->cwd, .stdio = fds,
-                .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
-        };
+        struct spawn_request sr = base_request(s);
+        sr.cwd = req->cwd;
+        sr.stdio = fds;
+        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
         if (app)
                 spawn_runtime_from_env(req, who->uid, &sr.sandbox);
         char **argv = NULL, **envp = NULL;
@@ -249,7 +280,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
                 sr.envp = envp;
                 if (app)
                         sr.cwd = t->home;
-                r = spawn_client(&sr, c);
+                r = spawn_client(s, &sr, c);
         }
         strv_free(argv);
         strv_free(envp);
@@ -270,11 +301,9 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
 static int start_time_sync(struct server *s, struct client *c, const struct caller *who,
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
-        struct spawn_request sr = {
-                .netns_fd = s->nsd->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
-                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .cwd = t->home,
-                .sandbox = { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid },
-        };
+        struct spawn_request sr = base_request(s);
+        sr.cwd = t->home;
+        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
         char **argv = NULL, **envp = NULL;
         int out[2] = { -1, -1 }, r;
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -291,7 +320,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                 sr.stdio = stdio;
                 sr.argv = argv;
                 sr.envp = envp;
-                r = spawn_client(&sr, c);
+                r = spawn_client(s, &sr, c);
         }
         strv_free(argv);
         strv_free(envp);
@@ -577,6 +606,8 @@ static int handle_signal(struct server *s) {
                 notify_send("RELOADING=1");
                 log_info("SIGHUP: re-reading the DNS file and re-checking everything");
                 (void) nsd_reconcile(s->nsd);
+                /* What it made ahead may be stale now; a new one comes with the next round. */
+                spare_discard(&s->spare);
                 notify_send("READY=1");
                 nsd_idle(s->nsd);
                 return 0;
@@ -610,7 +641,13 @@ int server_run(struct server *s) {
                                         kind_of[n++] = k;
                                 }
                 }
-                int r = poll(pfd, n, poll_timeout(s));
+                /* A new spare only when nothing is waiting: its fork and mounts would
+                 * otherwise compete with the launch just handed over. */
+                int r = poll(pfd, n, 0);
+                if (r == 0) {
+                        spare_refill(s);
+                        r = poll(pfd, n, poll_timeout(s));
+                }
                 if (r < 0 && errno != EINTR)
                         return log_errno(LOG_ERR, negative_errno(), "poll failed");
                 for (size_t i = 0; r > 0 && i < n; i++) {

@@ -2,6 +2,7 @@
 /* The server loop: the launcher socket, its clients and their launched processes, and the
  * daemon's signals, all in one poll(). */
 #pragma once
+
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -9,9 +10,11 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "spare.h"
 
 #define CLIENT_REQUEST_TIMEOUT_MS 5000   /* a client that sends nothing is dropped */
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
+#define SPARE_RETRY_MS 1000              /* a spare could not be made: launch from scratch a while */
 /* Connections of one uid yet to send a request: half of max_clients (16 at least, so
  * that a burst of one user's launches goes through), so that one user holding idle
  * connections cannot keep everyone else out. */
@@ -51,6 +54,9 @@ struct server {
         struct sock_fprog seccomp;      /* every launch's filter, compiled once */
         int self_pidfd;                 /* nsd's own: children check that nsd is alive */
         int pidns_fd;                   /* nsd's own PID namespace */
+        struct spare spare;             /* the next launch, half made */
+        bool use_spare;                 /* some launch wants a PID namespace */
+        uint64_t spare_retry_ms;        /* after a failed spare, when to try again */
         struct client *clients;
         size_t n_slots;
         uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */

@@ -265,4 +265,28 @@ out=$(cd / && as "$U1" timeout -k 5 60 "$CLEARNET_RUN" --socket "$SOCKET" -- "${
 grep -qF "$WWW_MARKER" <<<"$out" || fail "with a symlinked host resolv.conf, curl http://www.example.test/ inside: $out"
 ok "with a symlinked host resolv.conf, http://www.example.test/ loads inside"
 
+# --- nothing made ahead outlives a change -------------------------------------------------
+# nsd makes the next launch ahead (a spare child, already in the namespace with the mounts
+# every launch gets). A change after that, of the host's resolv.conf or of the clearnet
+# servers, must still show in the next launch: a spare used anyway would have bound the
+# clearnet file over the old target, or hold the old servers.
+spare_ready() { pgrep -P "${NSD_PID[main]}" >/dev/null; }
+wait_until 100 spare_ready || info "nsd has no launch made ahead now (checks below still hold)"
+echo 'nameserver 127.0.0.54' >"$STUB_DIR/other-resolv.conf" || fail "second stub resolv.conf"
+# in place, as resolvconf or NetworkManager relink it (the copy of /etc is what /etc shows)
+ln -sfn "..$STUB_DIR/other-resolv.conf" "$T/etc-copy/resolv.conf" || fail "cannot relink resolv.conf"
+[ "$(dns_servers /etc/resolv.conf)" = 127.0.0.54 ] || fail "harness: the host's resolv.conf does not lead to the new file"
+probe "$P/relinked" inside "$U1"
+expect_pv "$P/relinked" resolv "$want_dns" \
+	"after the host's resolv.conf was relinked under a running nsd, /etc/resolv.conf inside lists the clearnet servers"
+
+wait_until 100 spare_ready || info "nsd has no launch made ahead now (checks below still hold)"
+printf 'nameserver 192.0.2.53\nnameserver 198.51.100.53\n' >"$RESOLV" || fail "cannot change resolv_conf"
+nsd_signal main HUP
+wait_until 300 grep -q '^nameserver 198.51.100.53' "$ETC_NETNS_DIR/$NS_NAME/resolv.conf" ||
+	fail "nsd did not take the new servers after SIGHUP"
+probe "$P/newdns" inside "$U1"
+expect_pv "$P/newdns" resolv 192.0.2.53,198.51.100.53 \
+	"after the clearnet servers changed (SIGHUP), /etc/resolv.conf inside lists the new ones"
+
 finish

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "spare.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Holds a request at the protocol's limits (a 64 KiB message) as nsd expands it, with room
+ * to spare; pages never touched cost nothing. */
+#define ARENA_SIZE (512 * 1024)
+
+/* --- the request, copied into the shared region --------------------------------------------
+ * The spare is a fork of nsd: the config, the app and the seccomp filter are at the same
+ * addresses in both, and so is the region. What the request points to that lives
+ * elsewhere in nsd (the target, argv, envp, cwd) is copied in. */
+
+struct arena {
+        char *base;
+        size_t used;
+};
+
+static void *arena_alloc(struct arena *a, size_t size, size_t align) {
+        size_t at = (a->used + align - 1) & ~(align - 1);
+        if (at > ARENA_SIZE || size > ARENA_SIZE - at)
+                return NULL;
+        a->used = at + size;
+        return a->base + at;
+}
+
+static char *arena_strdup(struct arena *a, const char *s) {
+        size_t n = strlen(s) + 1;
+        char *d = arena_alloc(a, n, 1);
+        return d ? memcpy(d, s, n) : NULL;
+}
+
+static char **arena_strv(struct arena *a, char **l) {
+        size_t n = 0;
+        while (l[n])
+                n++;
+        char **d = arena_alloc(a, (n + 1) * sizeof *d, alignof(char *));
+        for (size_t i = 0; d && i < n; i++)
+                if (!(d[i] = arena_strdup(a, l[i])))
+                        return NULL;
+        if (d)
+                d[n] = NULL;
+        return d;
+}
+
+static int arena_copy_request(void *base, const struct spawn_request *req) {
+        struct arena a = { .base = base };
+        struct spawn_request *r = arena_alloc(&a, sizeof *r, alignof(struct spawn_request));
+        struct target *t = arena_alloc(&a, sizeof *t, alignof(struct target));
+        if (!r || !t)
+                return -E2BIG;
+        *r = *req;
+        *t = *req->sandbox.target;
+        r->sandbox.target = t;
+        r->stdio = NULL;        /* they come over the socket */
+        r->argv = arena_strv(&a, req->argv);
+        r->envp = arena_strv(&a, req->envp);
+        r->cwd = req->cwd ? arena_strdup(&a, req->cwd) : NULL;
+        if (!r->argv || !r->envp || (req->cwd && !r->cwd))
+                return -E2BIG;
+        return 0;
+}
+
+/* --- what may go stale ------------------------------------------------------------------ */
+
+static int fingerprint_take(const struct spawn_request *base, struct spare_fingerprint *ret) {
+        const struct config *cfg = base->sandbox.cfg;
+        char dns[PATH_MAX];
+        struct stat st;
+        *ret = (struct spare_fingerprint) {};
+        if (!realpath("/etc/resolv.conf", ret->resolv_path))
+                return negative_errno();
+        if (realpath("/etc/nsswitch.conf", ret->nsswitch_path) && stat(ret->nsswitch_path, &ret->nsswitch) < 0)
+                return negative_errno();
+        snprintf(dns, sizeof dns, "%s/%s/resolv.conf", cfg->ns.etc_netns_dir, cfg->ns.name);
+        if (stat(dns, &st) < 0)
+                return negative_errno();
+        ret->dns_dev = st.st_dev;
+        ret->dns_ino = st.st_ino;
+        if (fstat(base->netns_fd, &st) < 0)
+                return negative_errno();
+        ret->netns_dev = st.st_dev;
+        ret->netns_ino = st.st_ino;
+        return 0;
+}
+
+static bool same_file_state(const struct stat *a, const struct stat *b) {
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static bool fingerprint_same(const struct spare_fingerprint *a, const struct spare_fingerprint *b) {
+        return STREQ(a->resolv_path, b->resolv_path) && STREQ(a->nsswitch_path, b->nsswitch_path) &&
+               a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && same_file_state(&a->nsswitch, &b->nsswitch) &&
+               a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino;
+}
+
+/* --- the spare's side ------------------------------------------------------------------ */
+
+/* Wait for the request; nsd gone (EOF) or anything odd: just end. */
+static _Noreturn void spare_wait(int ctl, const void *arena, int exec_w, int status_w, int sigfd,
+                                 struct sandbox_prepared *prepared) {
+        char byte;
+        int fds[PROTO_REQUEST_FDS];
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof fds)];
+        } control;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                              .msg_controllen = sizeof control.buf };
+        ssize_t n;
+        while ((n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+                ;
+        struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+        if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof fds) ||
+            (msg.msg_flags & MSG_CTRUNC))
+                _exit(0);
+        memcpy(fds, CMSG_DATA(cm), sizeof fds);
+        close(ctl);
+        struct spawn_request req = *(const struct spawn_request *) arena;
+        req.stdio = fds;
+        spawn_child_launch(&req, prepared, exec_w, status_w, sigfd);
+}
+
+/* --- nsd's side ------------------------------------------------------------------------ */
+
+int spare_start(const struct spawn_request *base, struct spare *ret) {
+        struct spare sp = SPARE_NONE;
+        int r = fingerprint_take(base, &sp.fingerprint);
+        if (r < 0)
+                return r;
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return negative_errno();
+        sp.arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (sp.arena == MAP_FAILED) {
+                r = negative_errno();
+                close(pair[0]);
+                close(pair[1]);
+                return r;
+        }
+        int exec_w, status_w;
+        r = spawn_fork(base, true, &sp.child, &exec_w, &status_w);
+        if (r == 0 && sp.child.pid == 0) {
+                close(pair[0]);
+                struct sandbox_prepared prepared;
+                int sigfd;
+                spawn_child_setup(base, true, exec_w, &prepared, &sigfd);
+                spare_wait(pair[1], sp.arena, exec_w, status_w, sigfd, &prepared);
+        }
+        close(pair[1]);
+        sp.ctl = pair[0];
+        if (r < 0) {
+                sp.child = SPARE_NONE.child;
+                spare_discard(&sp);
+                return r;
+        }
+        /* Children nsd forks later (other launches) must not map this spare's request. */
+        (void) madvise(sp.arena, ARENA_SIZE, MADV_DONTFORK);
+        *ret = sp;
+        return 0;
+}
+
+static bool alive(const struct spare *sp) {
+        struct pollfd p[2] = { { .fd = sp->child.pidfd, .events = POLLIN }, { .fd = sp->child.exec_pipe, .events = POLLIN } };
+        /* Exited, or reported a failure of its setup. */
+        return poll(p, 2, 0) == 0;
+}
+
+bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
+        if (sp->child.pid <= 0 || !spawn_wants_pidns(req) || !alive(sp))
+                return false;
+        struct spare_fingerprint now;
+        return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint);
+}
+
+static int send_stdio(int ctl, const int *stdio) {
+        char byte = 0;
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(PROTO_REQUEST_FDS * sizeof(int))];
+        } control;
+        memset(&control, 0, sizeof control);
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                              .msg_controllen = sizeof control.buf };
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(PROTO_REQUEST_FDS * sizeof(int));
+        memcpy(CMSG_DATA(cm), stdio, PROTO_REQUEST_FDS * sizeof(int));
+        return sendmsg(ctl, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -EIO;
+}
+
+int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret) {
+        int r = arena_copy_request(sp->arena, req);
+        if (r == 0)
+                r = send_stdio(sp->ctl, req->stdio);
+        if (r < 0) {
+                spare_discard(sp);
+                return r;
+        }
+        *ret = sp->child;
+        sp->child = SPARE_NONE.child;
+        closep(&sp->ctl);
+        munmap(sp->arena, ARENA_SIZE);
+        *sp = SPARE_NONE;
+        return 0;
+}
+
+void spare_discard(struct spare *sp) {
+        if (sp->child.pid > 0) {
+                kill(sp->child.pid, SIGKILL);
+                waitpid(sp->child.pid, NULL, 0);
+        }
+        closep(&sp->child.pidfd);
+        closep(&sp->child.exec_pipe);
+        closep(&sp->child.status_pipe);
+        closep(&sp->ctl);
+        if (sp->arena && sp->arena != MAP_FAILED)
+                munmap(sp->arena, ARENA_SIZE);
+        *sp = SPARE_NONE;
+}
