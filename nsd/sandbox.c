@@ -50,6 +50,9 @@ static int hide_dir(const char *path, struct stat *seen, size_t *n_seen, size_t 
         int r = mount_tmpfs(path, "mode=0755,size=64k", MS_NOEXEC);
         if (r == 0 && *n_seen < max)
                 seen[(*n_seen)++] = st;
+        /* And the tmpfs itself: reached again by another name, it is covered already. */
+        if (r == 0 && *n_seen < max && stat(path, &st) == 0)
+                seen[(*n_seen)++] = st;
         return r;
 }
 

@@ -27,7 +27,7 @@ struct sandbox {
 struct sandbox_prepared {
         int run_user_fd;                /* /run/user, O_PATH; -1 when absent */
         int x11_dir_fd;                 /* /tmp/.X11-unix, O_PATH; -1 when absent */
-        struct stat seen[16];           /* directories covered so far */
+        struct stat seen[32];           /* directories covered so far, and their covers */
         size_t n_seen;
 };
 
