@@ -139,5 +139,52 @@ ok "a client that sends nothing is dropped (it sees EOF after $(cut -d' ' -f2 "$
 expect_rc 0 "nsd still serves after dropping a client" crun_as "$U1" -- true
 ok "nsd still serves after dropping the idle client"
 
+# --- without a PID namespace ([run] pid_namespace = no) --------------------------------------------
+# The process nsd forks is then the command itself: the same relaying and statuses from it,
+# and a killed launcher ends the command's process group. (A child that left the session is
+# out of that kill's reach: that is what the PID namespace, the default, is for.)
+nsd_stop main
+conf_nopid=$T/cfg/nsd-nopid.conf
+run_conf "$conf_nopid"
+sed -i '/^\[run\]/a pid_namespace = no' "$conf_nopid"
+nsd_start "$conf_nopid"
+expect_rc 0 "reading the command's PID namespace" crun_as "$U1" -- readlink /proc/self/ns/pid
+[ "$OUT" = "$(readlink /proc/self/ns/pid)" ] || fail "with pid_namespace = no the command has a PID namespace of its own: $OUT"
+ok "pid_namespace = no: the command shares nsd's PID namespace"
+expect_rc 3 "pid_namespace = no: a command's own status" crun_as "$U1" -- sh -c 'exit 3'
+expect_rc 127 "pid_namespace = no: a command that does not exist" crun_as "$U1" -- /nonexistent/command
+ok "pid_namespace = no: statuses 3 and 127 come back"
+for sig in INT TERM; do
+	d=$SH/x/nopid-trap-$sig
+	launch "$d" "$PYI" "$SH/bin/trap.py" "$d"
+	kill "-$sig" "$LPID" || fail "cannot send SIG$sig to clearnet-run"
+	wait_file 300 "$d/got.SIG$sig" || fail "pid_namespace = no: SIG$sig sent to clearnet-run did not reach the command"
+	launcher_status
+	want=$((64 + $(kill -l "$sig")))
+	[ "$LRC" = "$want" ] || fail "pid_namespace = no, after SIG$sig: clearnet-run exited $LRC, expected $want"
+	d=$SH/x/nopid-default-$sig
+	launch "$d" sh -c "touch '$d/ready'; exec sleep 60"
+	kill "-$sig" "$LPID" || fail "cannot send SIG$sig to clearnet-run"
+	launcher_status
+	want=$((128 + $(kill -l "$sig")))
+	[ "$LRC" = "$want" ] || fail "pid_namespace = no, sleep sent SIG$sig: status $LRC, expected $want"
+	ok "pid_namespace = no: SIG$sig reaches the command (status $((64 + $(kill -l "$sig"))) from its handler, $want without one)"
+done
+marker="clearnet-it-nopid-$RANDOM$RANDOM"
+d=$SH/x/nopid-orphan
+launch "$d" sh -c 'trap "echo TERM >\"$1/got.TERM\"; exit 1" TERM
+	sh -c "sleep 60" "$0-child" &
+	setsid sh -c "sleep 60" "$0-setsid" &
+	touch "$1/ready"
+	wait' "$marker" "$d"
+wait_until 100 marked "$marker-setsid" || fail "pid_namespace = no: the launched commands are not running"
+kill -KILL "$LPID"
+wait "$LPID" 2>/dev/null
+wait_until 300 eval "! marked '$marker-child'" ||
+	fail "pid_namespace = no: the command's process group still runs 30 s after clearnet-run was killed"
+[ -e "$d/got.TERM" ] || fail "pid_namespace = no: the command was not sent SIGTERM first"
+pkill -KILL -f -- "$marker-setsid"
+ok "pid_namespace = no: clearnet-run killed ends the command and its process group (SIGTERM first)"
+
 cd / || fail "cd /"
 finish
