@@ -161,7 +161,7 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
                 close(pair[0]);
                 struct sandbox_prepared prepared;
                 int sigfd;
-                spawn_child_setup(base, true, exec_w, &prepared, &sigfd);
+                spawn_child_setup(base, exec_w, status_w, pair[1], &prepared, &sigfd);
                 spare_wait(pair[1], sp.arena, exec_w, status_w, sigfd, &prepared);
         }
         close(pair[1]);

@@ -181,14 +181,19 @@ static int cmp_int(const void *a, const void *b) {
         return *(const int *) a - *(const int *) b;
 }
 
-/* Close every fd from 3 up but those in keep[] (sorted, each >= 3). */
-static int close_all_but(const int *keep, size_t n) {
+/* Close every fd from 3 up but those in keep[] (negative ones are no fd). */
+static int close_all_but(int *keep, size_t n) {
+        size_t n_valid = 0;
+        for (size_t i = 0; i < n; i++)
+                if (keep[i] >= 3)
+                        keep[n_valid++] = keep[i];
+        qsort(keep, n_valid, sizeof keep[0], cmp_int);
         unsigned from = 3;
-        for (size_t i = 0; i <= n; i++) {
-                unsigned to = i < n ? (unsigned) keep[i] : ~0U;
-                if (to > from && syscall(SYS_close_range, from, i < n ? to - 1 : to, 0) < 0)
+        for (size_t i = 0; i <= n_valid; i++) {
+                unsigned to = i < n_valid ? (unsigned) keep[i] : ~0U;
+                if (to > from && syscall(SYS_close_range, from, i < n_valid ? to - 1 : to, 0) < 0)
                         return negative_errno();
-                from = i < n ? to + 1 : from;
+                from = i < n_valid ? to + 1 : from;
         }
         return 0;
 }
@@ -223,11 +228,19 @@ static int exec_program(void *p) {
         child_fail(prog->pipe_fd, errno, "exec");
 }
 
-void spawn_child_setup(const struct spawn_request *base, bool in_pidns, int pipe_fd, struct sandbox_prepared *ret_prepared,
-                       int *ret_sigfd) {
+void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status_fd, int keep_fd,
+                       struct sandbox_prepared *ret_prepared, int *ret_sigfd) {
+        const bool in_pidns = status_fd >= 0;
         const char *what = "start";
         int r;
         *ret_sigfd = -1;
+        /* nsd's fds (other clients' connections among them) go at once: a spare may wait
+         * long, and a connection it held would not end when nsd closes it. */
+        const int *stdio = base->stdio;
+        int keep[] = { pipe_fd, status_fd, keep_fd, base->netns_fd, base->nsd_pidfd,
+                       stdio ? stdio[0] : -1, stdio ? stdio[1] : -1, stdio ? stdio[2] : -1 };
+        if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
+                child_fail(pipe_fd, r, "close inherited fds");
         /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
          * ignored, a shell may have it ignore SIGINT). */
         for (int sig = 1; sig < NSIG; sig++)
@@ -270,10 +283,8 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, "set up stdio");
-        int keep[] = { pipe_fd, status_fd, sigfd, req->nsd_pidfd };
-        size_t n_keep = in_pidns ? ELEMENTSOF(keep) : 1;
-        qsort(keep, n_keep, sizeof keep[0], cmp_int);
-        if ((r = close_all_but(keep, n_keep)) < 0)
+        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1 };
+        if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, "close inherited fds");
 
         if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, &what)) < 0)
@@ -348,6 +359,6 @@ int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
         /* The child: straight through. */
         struct sandbox_prepared prepared;
         int sigfd;
-        spawn_child_setup(req, in_pidns, exec_w, &prepared, &sigfd);
+        spawn_child_setup(req, exec_w, status_w, -1, &prepared, &sigfd);
         spawn_child_launch(req, &prepared, exec_w, status_w, sigfd);
 }

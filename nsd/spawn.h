@@ -49,9 +49,10 @@ bool spawn_wants_pidns(const struct spawn_request *req);
 int spawn_fork(const struct spawn_request *base, bool in_pidns, struct spawn_child *ret, int *ret_exec_w,
                int *ret_status_w);
 /* In the child: signals, session, the clearnet namespace, new mount and IPC namespaces,
- * the mounts every launch gets, and /proc in a PID namespace. On failure, reports on the
- * pipe and exits. */
-void spawn_child_setup(const struct spawn_request *base, bool in_pidns, int pipe_fd,
+ * the mounts every launch gets, and /proc in a PID namespace (status_fd >= 0). Of nsd's
+ * fds it keeps only the pipes, keep_fd (-1: none) and those base names (its stdio, when
+ * it has them). On failure, reports on the pipe and exits. */
+void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status_fd, int keep_fd,
                        struct sandbox_prepared *ret_prepared, int *ret_sigfd);
 /* Then the request's own mounts, stdio, the lockdown, and the program. */
 _Noreturn void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd,

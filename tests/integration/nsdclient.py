@@ -247,6 +247,7 @@ def cmd_idle(args):
 
 def cmd_wait_drop(args):
     sock = connect(args.socket)
+    print("connected", flush=True)
     sock.settimeout(args.seconds)
     start = time.monotonic()
     what, detail = recv_reply(sock)
