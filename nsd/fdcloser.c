@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "clearnet/protocol.h"
@@ -53,6 +52,7 @@ int fdcloser_start(void) {
                 return r;
         }
         fcntl(go[1], F_SETFL, O_NONBLOCK);
+        fcntl(sp[0], F_SETFL, O_NONBLOCK);     /* a stuck closer must not stop nsd */
         int size = CLOSER_QUEUE_BYTES;
         /* FORCE: above the sysctl cap, which root may do; the plain one is the fallback. */
         if (setsockopt(sp[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
@@ -81,32 +81,14 @@ int fdcloser_start(void) {
         return 0;
 }
 
-/* In flight to the closer thread: our close() below then drops a reference that is not
- * the last one, and returns at once. */
-static int send_to_closer(int fd) {
-        char byte = 0;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control;
-        memset(&control, 0, sizeof control);
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                              .msg_controllen = sizeof control.buf };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-        return sendmsg(closer_sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? negative_errno() : 0;
-}
-
 void fdcloser_close(int *fd) {
         if (*fd < 0)
                 return;
         if (closer_sock < 0)
                 (void) close(*fd);
-        else if (send_to_closer(*fd) == 0) {
+        /* In flight to the closer thread: the close() below then drops a reference that is
+         * not the last one, and returns at once. */
+        else if (proto_send(closer_sock, "", 1, fd, 1) == 0) {
                 (void) close(*fd);
                 if (write(closer_go, "", 1) != 1)
                         log_warning("fd closer is stuck: an fd stays queued");

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clearnet/protocol.h"
 #include "util.h"
 
 /* Holds a request at the protocol's limits (a 64 KiB message) as nsd expands it, with room
@@ -117,21 +118,9 @@ static _Noreturn void spare_wait(int ctl, const void *arena, int exec_w, int sta
                                  struct sandbox_prepared *prepared) {
         char byte;
         int fds[PROTO_REQUEST_FDS];
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof fds)];
-        } control;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                              .msg_controllen = sizeof control.buf };
-        ssize_t n;
-        while ((n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-                ;
-        struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-        if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof fds) ||
-            (msg.msg_flags & MSG_CTRUNC))
+        size_t len, nfds;
+        if (proto_recv(ctl, &byte, sizeof byte, &len, fds, PROTO_REQUEST_FDS, &nfds) < 0 || nfds != PROTO_REQUEST_FDS)
                 _exit(0);
-        memcpy(fds, CMSG_DATA(cm), sizeof fds);
         close(ctl);
         struct spawn_request req = *(const struct spawn_request *) arena;
         req.stdio = fds;
@@ -190,28 +179,10 @@ bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
         return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint);
 }
 
-static int send_stdio(int ctl, const int *stdio) {
-        char byte = 0;
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(PROTO_REQUEST_FDS * sizeof(int))];
-        } control;
-        memset(&control, 0, sizeof control);
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                              .msg_controllen = sizeof control.buf };
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(PROTO_REQUEST_FDS * sizeof(int));
-        memcpy(CMSG_DATA(cm), stdio, PROTO_REQUEST_FDS * sizeof(int));
-        return sendmsg(ctl, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 ? 0 : -EIO;
-}
-
 int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret) {
         int r = arena_copy_request(sp->arena, req);
         if (r == 0)
-                r = send_stdio(sp->ctl, req->stdio);
+                r = proto_send(sp->ctl, "", 1, req->stdio, PROTO_REQUEST_FDS);
         if (r < 0) {
                 spare_discard(sp);
                 return r;
