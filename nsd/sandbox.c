@@ -243,7 +243,7 @@ static int home_tmpfs(const struct target *t) {
 
 static void sandbox_prepared_done(struct sandbox_prepared *p) {
         closep(&p->run_user_fd);
-        closep(&p->x11_dir_fd);
+        closep(&p->tmp_fd);
 }
 
 #define STEP(what, expr) do { *ret_what = (what); if ((r = (expr)) < 0) return r; } while (0)
@@ -260,7 +260,8 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
         _cleanup_close_ int dns_fd = -1;
         STEP("open the clearnet resolv.conf", open_path(dns, &dns_fd));
         p->run_user_fd = open("/run/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        p->x11_dir_fd = open("/tmp/.X11-unix", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        /* /tmp, not /tmp/.X11-unix: an X server started after a spare was made makes it. */
+        p->tmp_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
         /* DNS: the clearnet servers, wherever a symlinked /etc/resolv.conf points. */
         STEP("find /etc/resolv.conf", realpath("/etc/resolv.conf", resolv) ? 0 : negative_errno());
@@ -291,7 +292,7 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
 }
 
 int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what) {
-        *ret = (struct sandbox_prepared) { .run_user_fd = -1, .x11_dir_fd = -1 };
+        *ret = (struct sandbox_prepared) { .run_user_fd = -1, .tmp_fd = -1 };
         int r = prepare_mounts(cfg, ret, ret_what);
         if (r < 0)
                 sandbox_prepared_done(ret);
@@ -336,10 +337,11 @@ int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, const c
                         socks[i].fd = open_caller_socket(p->run_user_fd, rel, sb->caller_uid, false);
                 }
                 /* /tmp/.X11-unix is world-writable: only a socket of the caller or root. */
-                if ((sb->app->sockets & APP_SOCKET_X11) && sb->x11_display[0]) {
+                if ((sb->app->sockets & APP_SOCKET_X11) && sb->x11_display[0] && p->tmp_fd >= 0) {
                         char x[24];
                         snprintf(x, sizeof x, "X%s", sb->x11_display);
-                        x11_fd = open_caller_socket(p->x11_dir_fd, x, sb->caller_uid, true);
+                        _cleanup_close_ int dir = openat(p->tmp_fd, ".X11-unix", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                        x11_fd = open_caller_socket(dir, x, sb->caller_uid, true);
                 }
                 r = finish_app_mounts(sb, p, socks, ELEMENTSOF(socks), x11_fd, ret_what);
         }

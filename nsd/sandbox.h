@@ -26,7 +26,7 @@ struct sandbox {
  * app gets. Between the two, prepared holds what was opened before the hiding. */
 struct sandbox_prepared {
         int run_user_fd;                /* /run/user, O_PATH; -1 when absent */
-        int x11_dir_fd;                 /* /tmp/.X11-unix, O_PATH; -1 when absent */
+        int tmp_fd;                     /* the host's /tmp, O_PATH (for /tmp/.X11-unix) */
         struct stat seen[32];           /* directories covered so far, and their covers */
         size_t n_seen;
 };

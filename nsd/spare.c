@@ -131,17 +131,29 @@ static _Noreturn void spare_wait(int ctl, const void *arena, int exec_w, int sta
 
 int spare_start(const struct spawn_request *base, struct spare *ret) {
         struct spare sp = SPARE_NONE;
-        int r = fingerprint_take(base, &sp.fingerprint);
-        if (r < 0)
-                return r;
-        int pair[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+        /* Before the fork: a mount after this point may or may not be in the spare's copy;
+         * either way it is seen, and the spare not used. */
+        sp.mounts = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (sp.mounts < 0)
                 return negative_errno();
+        int r = fingerprint_take(base, &sp.fingerprint);
+        if (r < 0) {
+                spare_discard(&sp);
+                return r;
+        }
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                r = negative_errno();
+                spare_discard(&sp);
+                return r;
+        }
         sp.arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (sp.arena == MAP_FAILED) {
                 r = negative_errno();
+                sp.arena = NULL;
                 close(pair[0]);
                 close(pair[1]);
+                spare_discard(&sp);
                 return r;
         }
         int exec_w, status_w;
@@ -166,14 +178,19 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
         return 0;
 }
 
-static bool alive(const struct spare *sp) {
-        struct pollfd p[2] = { { .fd = sp->child.pidfd, .events = POLLIN }, { .fd = sp->child.exec_pipe, .events = POLLIN } };
-        /* Exited, or reported a failure of its setup. */
-        return poll(p, 2, 0) == 0;
+/* Not exited, no failure of its setup reported, and no mount made or removed in nsd's
+ * mount namespace since it was forked. */
+static bool alive_and_current(const struct spare *sp) {
+        struct pollfd p[] = {
+                { .fd = sp->child.pidfd, .events = POLLIN },
+                { .fd = sp->child.exec_pipe, .events = POLLIN },
+                { .fd = sp->mounts, .events = POLLPRI },
+        };
+        return poll(p, ELEMENTSOF(p), 0) == 0;
 }
 
 bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
-        if (sp->child.pid <= 0 || !spawn_wants_pidns(req) || !alive(sp))
+        if (sp->child.pid <= 0 || !spawn_wants_pidns(req) || !alive_and_current(sp))
                 return false;
         struct spare_fingerprint now;
         return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint);
@@ -189,9 +206,7 @@ int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct sp
         }
         *ret = sp->child;
         sp->child = SPARE_NONE.child;
-        closep(&sp->ctl);
-        munmap(sp->arena, ARENA_SIZE);
-        *sp = SPARE_NONE;
+        spare_discard(sp);      /* what is left of it in nsd */
         return 0;
 }
 
@@ -204,7 +219,8 @@ void spare_discard(struct spare *sp) {
         closep(&sp->child.exec_pipe);
         closep(&sp->child.status_pipe);
         closep(&sp->ctl);
-        if (sp->arena && sp->arena != MAP_FAILED)
+        closep(&sp->mounts);
+        if (sp->arena)
                 munmap(sp->arena, ARENA_SIZE);
         *sp = SPARE_NONE;
 }

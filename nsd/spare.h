@@ -7,9 +7,11 @@
  * are then off the launch's path.
  *
  * What the spare made ahead can go stale: the clearnet resolv.conf it bound, the host's
- * resolv.conf path it bound it over, the nsswitch.conf it copied, the namespace it joined.
- * nsd notes them when it forks the spare and checks them again before using it; any change
- * and the spare is thrown away and the launch made from scratch. */
+ * resolv.conf path it bound it over, the nsswitch.conf it copied, the namespace it joined,
+ * and the host's mounts it copied (a mount made since, an X server's socket directory say,
+ * reaches it only where the host's mounts propagate). nsd notes them when it forks the
+ * spare and checks them again before using it; any change and the spare is thrown away and
+ * the launch made from scratch. */
 #pragma once
 
 #include <limits.h>
@@ -31,11 +33,14 @@ struct spare_fingerprint {
 struct spare {
         struct spawn_child child;       /* pid 0: none */
         int ctl;                        /* nsd's end of the socket the request goes over */
+        int mounts;                     /* nsd's /proc/self/mountinfo: polls POLLPRI once
+                                         * its mount table changed since the open */
         void *arena;                    /* shared with the spare alone */
         struct spare_fingerprint fingerprint;
 };
 
-#define SPARE_NONE ((struct spare) { .child = { .pid = 0, .pidfd = -1, .exec_pipe = -1, .status_pipe = -1 }, .ctl = -1 })
+#define SPARE_NONE \
+        ((struct spare) { .child = { .pid = 0, .pidfd = -1, .exec_pipe = -1, .status_pipe = -1 }, .ctl = -1, .mounts = -1 })
 
 /* Fork a spare for launches of base's daemon (only its daemon fields and sandbox.cfg count). */
 int spare_start(const struct spawn_request *base, struct spare *ret);
