@@ -35,6 +35,9 @@ struct sandbox_prepared {
 int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what);
 /* Also closes what prepared holds. */
 int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, const char **ret_what);
+/* Which of the directories sandbox_prepare() hides exist now, as bits: one that appears
+ * later (a print daemon started since) is not hidden by mounts made before. */
+int sandbox_hidden_present(const struct config *cfg, unsigned *ret);
 int sandbox_drop_privileges(const struct target *t, const char **ret_what);
 /* Empty the capability bounding set of the caller (needs CAP_SETPCAP). nsd never execs,
  * so its own goes at start too: nothing it starts may get a capability back from exec. */

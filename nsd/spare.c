@@ -96,7 +96,7 @@ static int fingerprint_take(const struct spawn_request *base, struct spare_finge
                 return negative_errno();
         ret->netns_dev = st.st_dev;
         ret->netns_ino = st.st_ino;
-        return 0;
+        return sandbox_hidden_present(cfg, &ret->hidden);
 }
 
 static bool same_file_state(const struct stat *a, const struct stat *b) {
@@ -108,7 +108,7 @@ static bool same_file_state(const struct stat *a, const struct stat *b) {
 static bool fingerprint_same(const struct spare_fingerprint *a, const struct spare_fingerprint *b) {
         return STREQ(a->resolv_path, b->resolv_path) && STREQ(a->nsswitch_path, b->nsswitch_path) &&
                a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && same_file_state(&a->nsswitch, &b->nsswitch) &&
-               a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino;
+               a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino && a->hidden == b->hidden;
 }
 
 /* --- the spare's side ------------------------------------------------------------------ */

@@ -8,7 +8,7 @@
  *
  * What the spare made ahead can go stale: the clearnet resolv.conf it bound, the host's
  * resolv.conf path it bound it over, the nsswitch.conf it copied, the namespace it joined,
- * and the host's mounts it copied (a mount made since, an X server's socket directory say,
+ * the directories it hid (one made since is not), and the host's mounts it copied (a mount made since, an X server's socket directory say,
  * reaches it only where the host's mounts propagate). nsd notes them when it forks the
  * spare and checks them again before using it; any change and the spare is thrown away and
  * the launch made from scratch. */
@@ -28,6 +28,7 @@ struct spare_fingerprint {
         struct stat nsswitch;           /* its copy is the spare's */
         dev_t netns_dev;
         ino_t netns_ino;
+        unsigned hidden;                /* which directories to hide existed */
 };
 
 struct spare {
