@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include "clearnet/protocol.h"
 #include "util.h"
 
 static const int relayed[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGUSR1, SIGUSR2 };
@@ -90,29 +91,20 @@ static _Noreturn void serve(int sigfd, pid_t prog, int status_fd) {
         }
 }
 
-struct program_start {
-        int (*exec)(void *);
-        void *arg;
-};
-
-/* The program, on init's memory until its exec (vfork-like): only what is safe there. */
-static int program_main(void *p) {
-        const struct program_start *start = p;
-        for (size_t i = 0; i < ELEMENTSOF(relayed); i++)
-                signal(relayed[i], SIG_DFL);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        return start->exec(start->arg);
-}
-
 int pidns_run_program(int sigfd, int status_fd, int exec_pipe, int (*exec)(void *), void *arg) {
-        /* Sharing init's memory until exec spares copying it (what nsd had) for a process
-         * that replaces it at once; init waits meanwhile (CLONE_VFORK), so this stack is
-         * free for the program. The signalfd and status pipe are cloexec. */
-        static char stack[64 * 1024] __attribute__((aligned(16)));
-        struct program_start start = { .exec = exec, .arg = arg };
-        pid_t prog = clone(program_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+        /* vfork: the program shares init's memory until its exec, which spares copying it
+         * (what nsd had) for a process that replaces it at once; init waits meanwhile. The
+         * signalfd and the status pipe are cloexec. */
+        pid_t prog = vfork();
+        if (prog == 0) {
+                for (size_t i = 0; i < ELEMENTSOF(relayed); i++)
+                        signal(relayed[i], SIG_DFL);
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                exec(arg);      /* execs, or reports and exits */
+                _exit(PROTO_EXIT_STATUS_FAILURE);
+        }
         if (prog < 0)
                 return negative_errno();
         /* Only the program's exec may end the pipe (EOF: it started); and the caller's
