@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "url.h"
+#include "usercache.h"
 #include "util.h"
 
 int caller_from_socket(int fd, struct caller *ret) {
@@ -109,26 +110,27 @@ static int refuse(char *msg, size_t size, int code, const char *fmt, ...) {
 }
 
 /* The user an app runs as: it must exist, and it is never root, whatever passwd says. */
-static int app_target(const struct app_config *app, struct target *t, char *msg, size_t size) {
-        if (target_from_name(app->user, t) < 0)
+static int app_target(struct user_cache *users, const struct app_config *app, struct target *t, char *msg,
+                      size_t size) {
+        if ((users ? user_cache_by_name(users, app->user, t) : target_from_name(app->user, t)) < 0)
                 return refuse(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist", app->name, app->user);
         if (t->uid == 0 || t->gid == 0)
                 return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
         return 0;
 }
 
-static int decide_command(const struct config *cfg, const struct caller *c, const struct proto_request *req,
+static int decide_command(const struct config *cfg, struct user_cache *users, const struct caller *c,
                           struct target *t, char *msg, size_t size) {
         if (!caller_listed(cfg->run.users, cfg->run.groups, c))
                 return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not run commands", (unsigned) c->uid);
-        int r = target_from_uid(c->uid, t);
+        int r = users ? user_cache_by_uid(users, c->uid, t) : target_from_uid(c->uid, t);
         if (r < 0)
                 return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u has no user entry", (unsigned) c->uid);
         return 0;
 }
 
-static int decide_app(const struct app_config *app, const struct caller *c, const struct proto_request *req,
-                      struct target *t, char *msg, size_t size) {
+static int decide_app(struct user_cache *users, const struct app_config *app, const struct caller *c,
+                      const struct proto_request *req, struct target *t, char *msg, size_t size) {
         if (!policy_may_use_app(app, c))
                 return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not start app '%s'",
                               (unsigned) c->uid, app->name);
@@ -142,11 +144,11 @@ static int decide_app(const struct app_config *app, const struct caller *c, cons
                 return refuse(msg, size, PROTO_ERROR_BAD_REQUEST,
                               "app '%s' takes only an http:// or https:// URL of at most %d characters, without spaces or control characters",
                               app->name, APP_URL_MAX);
-        return app_target(app, t, msg, size);
+        return app_target(users, app, t, msg, size);
 }
 
-static int decide_time_sync(const struct config *cfg, const struct caller *c, const struct app_config **ret_app,
-                            struct target *ret_target, char *msg, size_t size) {
+static int decide_time_sync(const struct config *cfg, struct user_cache *users, const struct caller *c,
+                            const struct app_config **ret_app, struct target *ret_target, char *msg, size_t size) {
         if (!caller_listed(cfg->time.callers, cfg->time.caller_groups, c))
                 return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not set the clock",
                               (unsigned) c->uid);
@@ -157,15 +159,16 @@ static int decide_time_sync(const struct config *cfg, const struct caller *c, co
         *ret_app = app;
         if (!app->enabled)
                 return refuse(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
-        return app_target(app, ret_target, msg, size);
+        return app_target(users, app, ret_target, msg, size);
 }
 
-int policy_decide(const struct config *cfg, const struct caller *c, const struct proto_request *req,
-                  const struct app_config **ret_app, struct target *ret_target, char *msg, size_t size) {
+int policy_decide(const struct config *cfg, struct user_cache *users, const struct caller *c,
+                  const struct proto_request *req, const struct app_config **ret_app, struct target *ret_target,
+                  char *msg, size_t size) {
         *ret_app = NULL;
         switch (req->kind) {
         case PROTO_REQUEST_COMMAND:
-                return decide_command(cfg, c, req, ret_target, msg, size);
+                return decide_command(cfg, users, c, ret_target, msg, size);
         case PROTO_REQUEST_APP:
         case PROTO_REQUEST_STATUS: {
                 const struct app_config *app = config_find_app(cfg, req->app);
@@ -176,10 +179,10 @@ int policy_decide(const struct config *cfg, const struct caller *c, const struct
                         return policy_may_use_app(app, c) ? 0 :
                                 refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not use app '%s'",
                                        (unsigned) c->uid, app->name);
-                return decide_app(app, c, req, ret_target, msg, size);
+                return decide_app(users, app, c, req, ret_target, msg, size);
         }
         case PROTO_REQUEST_TIME_SYNC:
-                return decide_time_sync(cfg, c, ret_app, ret_target, msg, size);
+                return decide_time_sync(cfg, users, c, ret_app, ret_target, msg, size);
         }
         return refuse(msg, size, PROTO_ERROR_BAD_REQUEST, "unknown request kind");
 }

@@ -31,10 +31,13 @@ struct target {
 
 int caller_from_socket(int fd, struct caller *ret);
 
+struct user_cache;
 /* 0 when the request may go ahead, with the app (NULL for a command) and the target user
- * filled in; otherwise a positive enum proto_error with a one-line reason in msg. */
-int policy_decide(const struct config *cfg, const struct caller *c, const struct proto_request *req,
-                  const struct app_config **ret_app, struct target *ret_target, char *msg, size_t size);
+ * filled in; otherwise a positive enum proto_error with a one-line reason in msg. The
+ * target is looked up through users (usercache.h), or straight from NSS when it is NULL. */
+int policy_decide(const struct config *cfg, struct user_cache *users, const struct caller *c,
+                  const struct proto_request *req, const struct app_config **ret_app, struct target *ret_target,
+                  char *msg, size_t size);
 /* May this caller ask about (or start) app? */
 bool policy_may_use_app(const struct app_config *app, const struct caller *c);
 /* An http or https URL without control characters or spaces, at most APP_URL_MAX long. */

@@ -388,7 +388,7 @@ static void handle_request(struct server *s, struct client *c) {
                 code = PROTO_ERROR_INTERNAL;
                 snprintf(msg, sizeof msg, "cannot identify the caller");
         } else
-                code = policy_decide(s->cfg, &who, &req, &app, &t, msg, sizeof msg);
+                code = policy_decide(s->cfg, &s->users, &who, &req, &app, &t, msg, sizeof msg);
         if (code == 0 && req.kind == PROTO_REQUEST_STATUS) {
                 reply_status(c, app, s);
                 client_free(c);

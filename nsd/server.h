@@ -11,6 +11,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "spare.h"
+#include "usercache.h"
 
 #define CLIENT_REQUEST_TIMEOUT_MS 5000   /* a client that sends nothing is dropped */
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
@@ -55,6 +56,7 @@ struct server {
         int self_pidfd;                 /* nsd's own: children check that nsd is alive */
         int pidns_fd;                   /* nsd's own PID namespace */
         struct spare spare;             /* the next launch, half made */
+        struct user_cache users;        /* the users launches run as, looked up lately */
         bool use_spare;                 /* some launch wants a PID namespace */
         uint64_t spare_retry_ms;        /* after a failed spare, when to try again */
         struct client *clients;

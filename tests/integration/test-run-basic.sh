@@ -124,5 +124,17 @@ expect_rc 125 "clearnet-run without a command" "$CLEARNET_RUN" --socket "$SOCKET
 [ "$(wc -l <<<"$ERR")" -eq 1 ] && [[ $ERR == "clearnet-run: "* ]] || fail "clearnet-run without a command: stderr '$ERR'"
 ok "clearnet-run without a command: status 125, '$ERR'"
 
+# --- the groups a command gets are the user's as they are now ------------------------------
+# nsd keeps the users it looked up for a few seconds; a change to /etc/group must show at
+# the very next launch all the same.
+late_gid=$((G1_ID + 7))
+! getent group "$late_gid" >/dev/null || fail "gid $late_gid already exists on this machine: pick another"
+expect_rc 0 "a command's groups" crun_as "$U1" -- id -G
+! grep -qw "$late_gid" <<<"$OUT" || fail "harness: $U1 is already in group $late_gid"
+echo "cltestlate:x:$late_gid:$U1" >>"$T/etc/group" || fail "cannot add a group"
+expect_rc 0 "a command's groups after $U1 joined a group" crun_as "$U1" -- id -G
+grep -qw "$late_gid" <<<"$OUT" || fail "$U1 joined group $late_gid, but the next command's groups are '$OUT'"
+ok "a group $U1 joined just before shows in the next command's groups ($OUT)"
+
 cd / || fail "cd /"
 finish
