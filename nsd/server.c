@@ -589,12 +589,49 @@ static int poll_timeout(const struct server *s) {
         for (size_t i = 0; i < s->n_slots; i++)
                 if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
                         next = s->clients[i].deadline_ms;
+        /* No spare, and one is due: wake up to make it. */
+        if (s->use_spare && s->spare.child.pid <= 0 && s->spare_retry_ms > now && (!next || s->spare_retry_ms < next))
+                next = s->spare_retry_ms;
         if (!next)
                 return -1;
         return next <= now ? 0 : (int) (next - now);
 }
 
-enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2 };
+enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2, SLOT_SPARE = -3 };
+enum { SPARE_WATCHES = 3 };
+
+static size_t watch_spare(const struct server *s, struct pollfd *pfd, int *slot_of, size_t n) {
+        if (s->spare.child.pid <= 0)
+                return n;
+        const struct pollfd watches[SPARE_WATCHES] = {
+                { .fd = s->spare.child.pidfd, .events = POLLIN },       /* it died */
+                { .fd = s->spare.child.exec_pipe, .events = POLLIN },   /* its setup failed */
+                { .fd = s->spare.mounts, .events = POLLPRI },           /* a mount since */
+        };
+        for (size_t i = 0; i < SPARE_WATCHES; i++) {
+                pfd[n] = watches[i];
+                slot_of[n++] = SLOT_SPARE;
+        }
+        return n;
+}
+
+static void handle_spare_event(struct server *s, int fd) {
+        if (s->spare.child.pid <= 0)
+                return;
+        /* After a mount, at once, the next launch may be near (but a while later if mounts
+         * keep coming); after a failure, only a while later. */
+        uint64_t now = now_ms();
+        bool stale = fd == s->spare.mounts;
+        spare_discard(&s->spare);
+        if (now - s->spare_stale_window_ms >= 1000) {
+                s->spare_stale_window_ms = now;
+                s->spare_stale_count = 0;
+        }
+        if (!stale)
+                s->spare_retry_ms = now + SPARE_RETRY_MS;
+        else if (++s->spare_stale_count > SPARE_STALE_PER_S)
+                s->spare_retry_ms = now + SPARE_REFRESH_MS;
+}
 enum watch_kind { WATCH_CONN, WATCH_PIPE, WATCH_PIDFD, WATCH_OUT, WATCH_STATUS, WATCH_KINDS };
 
 /* Returns 1 to stop (SIGTERM/SIGINT). */
@@ -617,7 +654,7 @@ static int handle_signal(struct server *s) {
 }
 
 int server_run(struct server *s) {
-        size_t cap = 2 + WATCH_KINDS * s->n_slots;
+        size_t cap = 2 + SPARE_WATCHES + WATCH_KINDS * s->n_slots;
         _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
         _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
         _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
@@ -642,10 +679,12 @@ int server_run(struct server *s) {
                                 }
                 }
                 /* A new spare only when nothing is waiting: its fork and mounts would
-                 * otherwise compete with the launch just handed over. */
+                 * otherwise compete with the launch just handed over. Then watch it while
+                 * idle: gone stale (a mount) or dead, it is made again before it is needed. */
                 int r = poll(pfd, n, 0);
                 if (r == 0) {
                         spare_refill(s);
+                        n = watch_spare(s, pfd, slot_of, n);
                         r = poll(pfd, n, poll_timeout(s));
                 }
                 if (r < 0 && errno != EINTR)
@@ -660,6 +699,10 @@ int server_run(struct server *s) {
                         }
                         if (slot_of[i] == SLOT_LISTEN) {
                                 accept_client(s);
+                                continue;
+                        }
+                        if (slot_of[i] == SLOT_SPARE) {
+                                handle_spare_event(s, pfd[i].fd);
                                 continue;
                         }
                         struct client *c = &s->clients[slot_of[i]];

@@ -16,6 +16,8 @@
 #define CLIENT_REQUEST_TIMEOUT_MS 5000   /* a client that sends nothing is dropped */
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
 #define SPARE_RETRY_MS 1000              /* a spare could not be made: launch from scratch a while */
+#define SPARE_STALE_PER_S 20             /* spares thrown away for a mount, remade at once */
+#define SPARE_REFRESH_MS 100             /* beyond that in a second, the wait for the next */
 /* Connections of one uid yet to send a request: half of max_clients (16 at least, so
  * that a burst of one user's launches goes through), so that one user holding idle
  * connections cannot keep everyone else out. */
@@ -59,6 +61,8 @@ struct server {
         struct user_cache users;        /* the users launches run as, looked up lately */
         bool use_spare;                 /* some launch wants a PID namespace */
         uint64_t spare_retry_ms;        /* after a failed spare, when to try again */
+        uint64_t spare_stale_window_ms; /* the second in which spare_stale_count counts */
+        unsigned spare_stale_count;
         struct client *clients;
         size_t n_slots;
         uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */
