@@ -81,22 +81,44 @@ int fdcloser_start(void) {
         return 0;
 }
 
+void fdcloser_close_many(int *fds, size_t n) {
+        int send[PROTO_REQUEST_FDS];
+        size_t n_send = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i] < 0)
+                        continue;
+                if (closer_sock < 0 || n_send == ELEMENTSOF(send)) {
+                        fdcloser_close(&fds[i]);        /* inline, or one by one */
+                        continue;
+                }
+                send[n_send++] = fds[i];
+                fds[i] = -1;
+        }
+        if (n_send == 0)
+                return;
+        /* In flight to the closer thread: the close()s below then drop references that are
+         * not the last ones, and return at once. One message, one wake-up of the thread. */
+        if (proto_send(closer_sock, "", 1, send, n_send) < 0) {
+                /* The closer is stuck behind a full queue: better to keep the fds open
+                 * than to let the poll loop wait on them. */
+                log_warning("fd closer is stuck: leaving %zu fds open", n_send);
+                return;
+        }
+        for (size_t i = 0; i < n_send; i++)
+                (void) close(send[i]);
+        if (write(closer_go, "", 1) != 1)
+                log_warning("fd closer is stuck: fds stay queued");
+}
+
 void fdcloser_close(int *fd) {
         if (*fd < 0)
                 return;
-        if (closer_sock < 0)
+        if (closer_sock < 0) {
                 (void) close(*fd);
-        /* In flight to the closer thread: the close() below then drops a reference that is
-         * not the last one, and returns at once. */
-        else if (proto_send(closer_sock, "", 1, fd, 1) == 0) {
-                (void) close(*fd);
-                if (write(closer_go, "", 1) != 1)
-                        log_warning("fd closer is stuck: an fd stays queued");
-        } else
-                /* The closer is stuck behind a full queue: better to keep the fd open
-                 * than to let the poll loop wait on it. */
-                log_warning("fd closer is stuck: leaving fd %d open", *fd);
-        *fd = -1;
+                *fd = -1;
+                return;
+        }
+        fdcloser_close_many(fd, 1);
 }
 
 /* The protocol helpers' closes go the same way. */

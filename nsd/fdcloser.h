@@ -10,8 +10,12 @@
  * meanwhile would inherit them: its child, closing its copies, would then be the one whose
  * close is the last, and wait. */
 #pragma once
+#include <stddef.h>
 
 /* Start the closer thread; until then (and if it cannot start) fds are closed inline. */
 int fdcloser_start(void);
 /* Hand fd over to be closed; *fd becomes -1. */
 void fdcloser_close(int *fd);
+/* The same for up to PROTO_REQUEST_FDS fds at once (more go one by one); -1 entries are
+ * skipped, each closed one becomes -1. */
+void fdcloser_close_many(int *fds, size_t n);

@@ -404,8 +404,7 @@ static void handle_request(struct server *s, struct client *c) {
                 code = start_time_sync(s, c, &who, app, &t, msg, sizeof msg);
         else if (code == 0)
                 code = start_launch(s, c, &who, &req, app, &t, fds, msg, sizeof msg);
-        for (size_t i = 0; i < PROTO_REQUEST_FDS; i++)
-                fdcloser_close(&fds[i]);
+        fdcloser_close_many(fds, PROTO_REQUEST_FDS);
         proto_request_done(&req);
         if (code != 0) {
                 send_error(c->fd, code, msg);
