@@ -486,7 +486,16 @@ void sandbox_seccomp_free(struct sock_fprog *p) {
         *p = (struct sock_fprog) {};
 }
 
-int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, const char **ret_what) {
+int sandbox_load_seccomp(const struct sock_fprog *filter) {
+        if (!filter || !filter->len)
+                return -EINVAL; /* never run without it */
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, bool filter_loaded,
+                     const char **ret_what) {
         int r = sandbox_drop_privileges(t, ret_what);
         if (r < 0)
                 return r;
@@ -496,9 +505,8 @@ int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, co
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return negative_errno();
         *ret_what = "load the seccomp filter";
-        if (!filter || !filter->len)
-                return -EINVAL; /* never run without it */
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
-                return negative_errno();
-        return 0;
+        if (!filter_loaded)
+                return sandbox_load_seccomp(filter);
+        /* Loaded ahead: never trust it, check. */
+        return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER ? 0 : -EPERM;
 }

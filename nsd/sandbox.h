@@ -45,7 +45,10 @@ int sandbox_clear_bounding_set(void);
 /* The seccomp filter, compiled once to BPF by the daemon. */
 int sandbox_seccomp_compile(struct sock_fprog *ret);
 void sandbox_seccomp_free(struct sock_fprog *p);
+/* Load the filter (root may do it before no_new_privs). */
+int sandbox_load_seccomp(const struct sock_fprog *filter);
 /* All of the above for a process about to exec (or to serve as a PID namespace's init):
- * user switch, parent-death signal (SIGKILL), seccomp. The caller then checks that its
- * parent is still there. */
-int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, const char **ret_what);
+ * user switch, parent-death signal (SIGKILL), seccomp (filter_loaded: it was loaded ahead,
+ * and is only checked). The caller then checks that its parent is still there. */
+int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, bool filter_loaded,
+                     const char **ret_what);

@@ -108,9 +108,10 @@ static void server_free(struct server *s) {
 
 int server_open(struct server *s, const struct config *cfg, struct nsd *nsd, int sigfd) {
         *s = (struct server) { .cfg = cfg, .nsd = nsd, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
-                               .pidns_fd = -1, .spare = SPARE_NONE, .use_spare = cfg->run.pid_namespace };
-        for (size_t i = 0; i < cfg->n_apps; i++)
-                s->use_spare |= cfg->apps[i].pid_namespace;
+                               .pidns_fd = -1, .spare = SPARE_NONE };
+        /* Spares make commands; no one may run one, no spare. */
+        s->use_spare = cfg->run.pid_namespace && ((cfg->run.users && cfg->run.users[0]) ||
+                                                  (cfg->run.groups && cfg->run.groups[0]));
         /* Connected clients are capped at max_clients; launches whose launcher is gone
          * keep a slot until their tree has ended, hence twice as many slots. */
         s->n_slots = 2 * (size_t) cfg->daemon.max_clients;
@@ -185,7 +186,7 @@ static void spare_refill(struct server *s) {
 static int spawn_client(struct server *s, const struct spawn_request *sr, struct client *c) {
         struct spawn_child child;
         int r = -EAGAIN;
-        if (spawn_wants_pidns(sr) && s->spare.child.pid > 0) {
+        if (spare_suits(sr) && s->spare.child.pid > 0) {
                 if (spare_fits(&s->spare, sr))
                         r = spare_hand_over(&s->spare, sr, &child);
                 else

@@ -59,7 +59,7 @@ struct server {
         int pidns_fd;                   /* nsd's own PID namespace */
         struct spare spare;             /* the next launch, half made */
         struct user_cache users;        /* the users launches run as, looked up lately */
-        bool use_spare;                 /* some launch wants a PID namespace */
+        bool use_spare;                 /* commands run in a PID namespace ([run]) */
         uint64_t spare_retry_ms;        /* after a failed spare, when to try again */
         uint64_t spare_stale_window_ms; /* the second in which spare_stale_count counts */
         unsigned spare_stale_count;

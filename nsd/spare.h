@@ -3,8 +3,9 @@
  * joined the clearnet namespace and made the mounts every launch gets (spawn_child_setup()),
  * and waits. A launch that wants a PID namespace takes it: nsd writes the request into a
  * memory region it shares with the spare alone, and sends the caller's stdio over a socket;
- * the spare does the rest (spawn_child_launch()). The fork, the namespaces and most mounts
- * are then off the launch's path.
+ * the spare does the rest (spawn_child_launch()). The fork, the namespaces, the mounts and
+ * the seccomp filter's load are then off the launch's path. Commands only: the filter
+ * denies mount(), which an app's own mounts (HOME, sockets) need.
  *
  * What the spare made ahead can go stale: the clearnet resolv.conf it bound, the host's
  * resolv.conf path it bound it over, the nsswitch.conf it copied, the namespace it joined,
@@ -45,8 +46,11 @@ struct spare {
 
 /* Fork a spare for launches of base's daemon (only its daemon fields and sandbox.cfg count). */
 int spare_start(const struct spawn_request *base, struct spare *ret);
-/* May req be handed to the spare: one is there and alive, req wants a PID namespace, and
- * nothing it made ahead is stale? */
+/* Is req a launch a spare makes: a command (an app's own mounts could not come after
+ * the seccomp filter the spare loads ahead) in a PID namespace? */
+bool spare_suits(const struct spawn_request *req);
+/* May req be handed to the spare: it suits, one is there and alive, and nothing it made
+ * ahead is stale? */
 bool spare_fits(const struct spare *sp, const struct spawn_request *req);
 /* Hand req over: *ret is the launch, as from spawn_start(); the spare is then gone. */
 int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret);

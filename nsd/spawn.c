@@ -287,7 +287,7 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, "close inherited fds");
 
-        if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, &what)) < 0)
+        if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, req->seccomp_loaded, &what)) < 0)
                 child_fail(pipe_fd, r, what);
         if (!nsd_alive(req, in_pidns))
                 child_fail(pipe_fd, ESRCH, "watch the parent");

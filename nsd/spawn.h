@@ -20,6 +20,7 @@ struct spawn_request {
         char **envp;            /* NULL-terminated */
         const char *cwd;
         const int *stdio;       /* 3 fds */
+        bool seccomp_loaded;    /* by a spare, ahead: in the child only */
 };
 
 /* What the child writes to the pipe when it cannot exec. */
