@@ -3,121 +3,99 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "clearnet/protocol.h"
 #include "log.h"
 #include "util.h"
 
-/* Part of the server state: nsd's end of the closer's socket pair, and the write end of
- * the pipe that tells the closer when nsd has let go of the next fd in the socket. */
-static int closer_sock = -1, closer_go = -1;
+/* Threads whose close() has not returned yet: each holds one fd that blocks. Beyond this
+ * many, nsd keeps fds open rather than start more (and says so). */
+#define CLOSERS_MAX 64
+/* How long nsd waits for a closer thread to take its fd out of the table. */
+#define CLOSER_TAKE_MS 100
 
-struct closer_ends {
-        int sock, go;
-};
-
-/* Socket buffer for the fds queued (a few hundred bytes each) while a
- * close blocks the thread. */
-#define CLOSER_QUEUE_BYTES (8 * 1024 * 1024)
+/* Part of the server state. */
+static atomic_uint closers_running;
+static bool closer_ready;
 
 static void *closer_main(void *arg) {
-        const struct closer_ends ends = *(const struct closer_ends *) arg;
-        for (;;) {
-                /* Only once nsd closed its own copy: the reference dropped here is the last. */
-                char byte;
-                ssize_t n = read(ends.go, &byte, 1);
-                if (n == 0 || (n < 0 && errno != EINTR))
-                        return NULL;
-                if (n < 0)
-                        continue;
-                /* No room for control data: the kernel releases the fd the message carries
-                 * (MSG_CTRUNC) here, on this thread, where its close may block. */
-                struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-                struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-                while (recvmsg(ends.sock, &msg, 0) < 0 && errno == EINTR)
-                        ;
-        }
+        (void) close((int) (intptr_t) arg);
+        atomic_fetch_sub(&closers_running, 1);
+        return NULL;
 }
 
 int fdcloser_start(void) {
-        int sp[2], go[2];
-        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
-                return negative_errno();
-        if (pipe2(go, O_CLOEXEC) < 0) {
-                int r = negative_errno();
-                close(sp[0]);
-                close(sp[1]);
-                return r;
+        /* Fds whose closes block stay open meanwhile: room for them beyond the usual 1024. */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
         }
-        fcntl(go[1], F_SETFL, O_NONBLOCK);
-        fcntl(sp[0], F_SETFL, O_NONBLOCK);     /* a stuck closer must not stop nsd */
-        int size = CLOSER_QUEUE_BYTES;
-        /* FORCE: above the sysctl cap, which root may do; the plain one is the fallback. */
-        if (setsockopt(sp[0], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0)
-                (void) setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
-        if (setsockopt(sp[1], SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) < 0)
-                (void) setsockopt(sp[1], SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-        /* The thread's, read once it runs; set before, never changed. */
-        static struct closer_ends ends;
-        ends = (struct closer_ends) { .sock = sp[1], .go = go[0] };
+        closer_ready = true;
+        return 0;
+}
+
+static uint64_t monotonic_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* A thread of its own closes fd. Returns false when none could be started. */
+static bool start_closer(int fd) {
+        if (atomic_fetch_add(&closers_running, 1) >= CLOSERS_MAX) {
+                atomic_fetch_sub(&closers_running, 1);
+                return false;
+        }
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 64 * 1024);
-        int r = pthread_create(&t, &attr, closer_main, &ends);
+        int r = pthread_create(&t, &attr, closer_main, (void *) (intptr_t) fd);
         pthread_attr_destroy(&attr);
         if (r != 0) {
-                close(sp[0]);
-                close(sp[1]);
-                close(go[0]);
-                close(go[1]);
-                return -r;
+                atomic_fetch_sub(&closers_running, 1);
+                return false;
         }
-        closer_sock = sp[0];
-        closer_go = go[1];
-        return 0;
+        return true;
 }
 
 void fdcloser_close_many(int *fds, size_t n) {
-        int send[PROTO_REQUEST_FDS];
-        size_t n_send = 0;
+        size_t started = 0;
         for (size_t i = 0; i < n; i++) {
                 if (fds[i] < 0)
                         continue;
-                if (closer_sock < 0 || n_send == ELEMENTSOF(send)) {
-                        fdcloser_close(&fds[i]);        /* inline, or one by one */
-                        continue;
+                if (!closer_ready) {
+                        (void) close(fds[i]);   /* before the server runs: nothing to wait on */
+                        fds[i] = -1;
+                } else if (start_closer(fds[i]))
+                        started++;
+                else {
+                        log_warning("%u fd closes are blocked: leaving fd %d open", CLOSERS_MAX, fds[i]);
+                        fds[i] = -1;
                 }
-                send[n_send++] = fds[i];
+        }
+        if (!started)
+                return;
+        /* Until the threads took them out of the table (only this thread opens fds, so a
+         * number that is gone is not some new file's yet). */
+        uint64_t end = monotonic_ms() + CLOSER_TAKE_MS;
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i] < 0)
+                        continue;
+                while (fcntl(fds[i], F_GETFD) >= 0 && monotonic_ms() < end)
+                        sched_yield();
                 fds[i] = -1;
         }
-        if (n_send == 0)
-                return;
-        /* In flight to the closer thread: the close()s below then drop references that are
-         * not the last ones, and return at once. One message, one wake-up of the thread. */
-        if (proto_send(closer_sock, "", 1, send, n_send) < 0) {
-                /* The closer is stuck behind a full queue: better to keep the fds open
-                 * than to let the poll loop wait on them. */
-                log_warning("fd closer is stuck: leaving %zu fds open", n_send);
-                return;
-        }
-        for (size_t i = 0; i < n_send; i++)
-                (void) close(send[i]);
-        if (write(closer_go, "", 1) != 1)
-                log_warning("fd closer is stuck: fds stay queued");
 }
 
 void fdcloser_close(int *fd) {
-        if (*fd < 0)
-                return;
-        if (closer_sock < 0) {
-                (void) close(*fd);
-                *fd = -1;
-                return;
-        }
         fdcloser_close_many(fd, 1);
 }
 

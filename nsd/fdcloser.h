@@ -1,21 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Closing the fds clients send, on a thread of its own: close() of a file someone else
- * opened can block without limit (a TCP socket with SO_LINGER and a full send buffer, a
- * FUSE file whose server never answers FLUSH), and neither nsd's poll loop nor a launch
- * must ever wait on it.
+/* Closing the fds clients send, never on nsd's main thread: close() of a file someone else
+ * opened can block without limit, on any close, not only the last one (a FUSE file whose
+ * server never answers FLUSH), or on the last one (a TCP socket with SO_LINGER and a full
+ * send buffer).
  *
- * An fd handed over leaves nsd's fd table at once: it travels (SCM_RIGHTS) to the closer
- * thread's socket, and the thread drops it without ever installing it. A queue of fd
- * numbers would leave them in the table until the thread gets to them, and a launch forked
- * meanwhile would inherit them: its child, closing its copies, would then be the one whose
- * close is the last, and wait. */
+ * Each fd gets a short-lived thread of its own, which calls close(): a close that blocks
+ * holds up that thread alone. The kernel takes the number out of the fd table first thing
+ * in close(), and nsd waits (briefly) for that: an fd handed over is out of the table
+ * before nsd forks again, so no child inherits it, and none ends up making a close that
+ * blocks. */
 #pragma once
 #include <stddef.h>
 
-/* Start the closer thread; until then (and if it cannot start) fds are closed inline. */
+/* Room for the fds queued while their closes block. */
 int fdcloser_start(void);
 /* Hand fd over to be closed; *fd becomes -1. */
 void fdcloser_close(int *fd);
-/* The same for up to PROTO_REQUEST_FDS fds at once (more go one by one); -1 entries are
- * skipped, each closed one becomes -1. */
+/* The same for several; -1 entries are skipped, each handed-over one becomes -1. */
 void fdcloser_close_many(int *fds, size_t n);

@@ -34,7 +34,7 @@ int pidns_fork(int own_pidns_fd, pid_t *ret_pid) {
         /* Without this, every later child of nsd would land in that namespace, whose init
          * may be gone (fork fails: nothing escapes, but nothing starts either). */
         if (setns(own_pidns_fd, CLONE_NEWPID) < 0) {
-                r = negative_errno();
+                r = -ENOTRECOVERABLE;
                 if (pid > 0) {
                         kill(pid, SIGKILL);
                         waitpid(pid, NULL, 0);

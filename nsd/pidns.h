@@ -11,7 +11,8 @@
 
 /* In nsd: fork() into a new PID namespace, then put nsd's own PID namespace (own_pidns_fd)
  * back for its later children. 0 in both, *ret_pid 0 in the child. The relayed signals
- * are blocked across the fork, so none sent early is lost before init handles them. */
+ * are blocked across the fork, so none sent early is lost before init handles them.
+ * -ENOTRECOVERABLE: nsd's own could not be put back, and no later fork of nsd can work. */
 int pidns_fork(int own_pidns_fd, pid_t *ret_pid);
 
 /* In init, first: no-op handlers (an init ignores signals left at their default, even

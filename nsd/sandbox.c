@@ -241,17 +241,13 @@ static int home_tmpfs(const struct target *t) {
         return mount_tmpfs(t->home, opts, 0);
 }
 
-#define HIDDEN_DIRS 11
-
-/* The directories every launch gets a tmpfs over, where they exist. sockdir: room for
- * the daemon socket's directory. */
-static int hidden_dirs(const struct config *cfg, const char *ret[HIDDEN_DIRS], char sockdir[PATH_MAX]) {
+int sandbox_hidden_dirs(const struct config *cfg, const char *ret[SANDBOX_HIDDEN_DIRS], char sockdir[PATH_MAX]) {
         int r = dirname_of(cfg->daemon.socket, sockdir, PATH_MAX);
         if (r < 0)
                 return r;
         /* systemd's sockets (resolved, journal, userdb, the manager) and the print and
          * mDNS daemons' too: services of the host, reachable by path from any netns. */
-        const char *const dirs[HIDDEN_DIRS] = {
+        const char *const dirs[SANDBOX_HIDDEN_DIRS] = {
                 sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/run/dbus",
                 "/var/run/dbus", "/run/systemd", "/run/nscd", "/var/run/nscd", "/run/cups",
                 "/run/avahi-daemon",
@@ -261,14 +257,14 @@ static int hidden_dirs(const struct config *cfg, const char *ret[HIDDEN_DIRS], c
 }
 
 int sandbox_hidden_present(const struct config *cfg, unsigned *ret) {
-        const char *hidden[HIDDEN_DIRS];
+        const char *hidden[SANDBOX_HIDDEN_DIRS];
         char sockdir[PATH_MAX];
-        int r = hidden_dirs(cfg, hidden, sockdir);
+        int r = sandbox_hidden_dirs(cfg, hidden, sockdir);
         if (r < 0)
                 return r;
         struct stat st;
         *ret = 0;
-        for (unsigned i = 0; i < HIDDEN_DIRS; i++)
+        for (unsigned i = 0; i < SANDBOX_HIDDEN_DIRS; i++)
                 if (stat(hidden[i], &st) == 0 && S_ISDIR(st.st_mode))
                         *ret |= 1U << i;
         return 0;
@@ -302,9 +298,9 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
         STEP("bind a generated nsswitch.conf", bind_nsswitch());
 
         /* Local resolvers, the daemon, the namespaces and the system bus: out of sight. */
-        const char *hidden[HIDDEN_DIRS];
+        const char *hidden[SANDBOX_HIDDEN_DIRS];
         char sockdir[PATH_MAX];
-        STEP("hide the daemon's socket", hidden_dirs(cfg, hidden, sockdir));
+        STEP("hide the daemon's socket", sandbox_hidden_dirs(cfg, hidden, sockdir));
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
                 STEP("hide a directory", hide_dir(hidden[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
         /* After the hiding: a stub resolver's file (systemd-resolved's) lives in a directory

@@ -3,6 +3,7 @@
  * mounts (DNS, hidden paths, private /tmp and HOME, runtime sockets), then the switch to
  * the target user with no capabilities, no_new_privs and the seccomp filter. */
 #pragma once
+#include <limits.h>
 #include <linux/filter.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -35,8 +36,12 @@ struct sandbox_prepared {
 int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what);
 /* Also closes what prepared holds. */
 int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, const char **ret_what);
-/* Which of the directories sandbox_prepare() hides exist now, as bits: one that appears
- * later (a print daemon started since) is not hidden by mounts made before. */
+/* The directories every launch gets a tmpfs over, where they exist. sockdir: room for the
+ * daemon socket's directory, which is one of them. */
+#define SANDBOX_HIDDEN_DIRS 11
+int sandbox_hidden_dirs(const struct config *cfg, const char *ret[SANDBOX_HIDDEN_DIRS], char sockdir[PATH_MAX]);
+/* Which of them exist now, as bits: one that appears later (a print daemon started since)
+ * is not hidden by mounts made before. */
 int sandbox_hidden_present(const struct config *cfg, unsigned *ret);
 int sandbox_drop_privileges(const struct target *t, const char **ret_what);
 /* Empty the capability bounding set of the caller (needs CAP_SETPCAP). nsd never execs,

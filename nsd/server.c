@@ -177,6 +177,8 @@ static void spare_refill(struct server *s) {
                 return;
         struct spawn_request base = base_request(s);
         int r = spare_start(&base, &s->spare);
+        if (r == -ENOTRECOVERABLE)
+                s->broken = true;
         if (r < 0) {
                 log_refusal(s, "cannot prepare a spare launch (launches are made from scratch): %s", strerror(-r));
                 s->spare_retry_ms = now_ms() + SPARE_RETRY_MS;
@@ -192,14 +194,18 @@ static int spawn_client(struct server *s, const struct spawn_request *sr, struct
                 else
                         spare_discard(&s->spare);       /* stale, or gone */
         }
+        bool from_spare = r == 0;
         if (r < 0)
                 r = spawn_start(sr, &child);
+        if (r == -ENOTRECOVERABLE)
+                s->broken = true;       /* server_run() stops: better restarted than useless */
         if (r < 0)
                 return r;
         c->pid = child.pid;
         c->pidfd = child.pidfd;
         c->pipe = child.exec_pipe;
         c->status_pipe = child.status_pipe;
+        c->from_spare = from_spare;
         return 0;
 }
 
@@ -293,8 +299,9 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
         snprintf(c->command, sizeof c->command, "%s", app ? app->exec[0] : req->argv[0]);
         c->state = CLIENT_STARTING;
         c->deadline_ms = 0;
-        log_info("started pid %d for uid %u: %s%s%s", (int) c->pid, (unsigned) who->uid,
-                 app ? "app " : "", app ? app->name : "", app ? "" : req->argv[0]);
+        log_info("started pid %d for uid %u: %s%s%s (%s)", (int) c->pid, (unsigned) who->uid,
+                 app ? "app " : "", app ? app->name : "", app ? "" : req->argv[0],
+                 c->from_spare ? "made ahead" : "from scratch");
         return 0;
 }
 
@@ -661,6 +668,9 @@ int server_run(struct server *s) {
         if (!pfd || !slot_of || !kind_of)
                 return -ENOMEM;
         for (;;) {
+                if (s->broken)
+                        return log_errno(LOG_ERR, -ENOTRECOVERABLE,
+                                         "cannot put nsd's own PID namespace back after a fork; stopping");
                 size_t n = 0;
                 pfd[n] = (struct pollfd) { .fd = s->sigfd, .events = POLLIN };
                 slot_of[n++] = SLOT_SIGNAL;

@@ -43,6 +43,7 @@ struct client {
         uid_t uid;              /* the peer's, from SO_PEERCRED at accept */
         char command[64];       /* argv[0], for messages */
         bool time_sync;         /* a time-sync check: its stdout comes to nsd */
+        bool from_spare;        /* its first half was made ahead (spare.h) */
         int out;                /* that stdout */
         char *out_buf;
         size_t out_len;
@@ -63,6 +64,7 @@ struct server {
         uint64_t spare_retry_ms;        /* after a failed spare, when to try again */
         uint64_t spare_stale_window_ms; /* the second in which spare_stale_count counts */
         unsigned spare_stale_count;
+        bool broken;                    /* nsd can fork no more: stop */
         struct client *clients;
         size_t n_slots;
         uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */

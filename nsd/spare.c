@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/openat2.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,8 +121,16 @@ static _Noreturn void spare_wait(int ctl, const void *arena, int exec_w, int sta
         char byte;
         int fds[PROTO_REQUEST_FDS];
         size_t len, nfds;
-        if (proto_recv(ctl, &byte, sizeof byte, &len, fds, PROTO_REQUEST_FDS, &nfds) < 0 || nfds != PROTO_REQUEST_FDS)
-                _exit(0);
+        /* Ready: nsd hands a request only to a spare that said so (one stuck in its setup
+         * would hold the launch up). */
+        int r = proto_send(ctl, "", 1, NULL, 0);
+        /* nsd gone, or a request that is not one: the launch, if any, fails rather than
+         * seems to have run. */
+        if (r == 0 && (r = proto_recv(ctl, &byte, sizeof byte, &len, fds, PROTO_REQUEST_FDS, &nfds)) == 0 &&
+            nfds != PROTO_REQUEST_FDS)
+                r = -EBADMSG;
+        if (r < 0)
+                child_fail(exec_w, r, "receive the request");
         close(ctl);
         struct spawn_request req = *(const struct spawn_request *) arena;
         req.stdio = fds;
@@ -184,15 +194,57 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
         return 0;
 }
 
-/* Not exited, no failure of its setup reported, and no mount made or removed in nsd's
- * mount namespace since it was forked. */
+/* Ready (its setup done), not exited, no failure of its setup reported, and no mount
+ * made or removed in nsd's mount namespace since it was forked. */
 static bool alive_and_current(const struct spare *sp) {
         struct pollfd p[] = {
+                { .fd = sp->ctl, .events = POLLIN },
                 { .fd = sp->child.pidfd, .events = POLLIN },
                 { .fd = sp->child.exec_pipe, .events = POLLIN },
                 { .fd = sp->mounts, .events = POLLPRI },
         };
-        return poll(p, ELEMENTSOF(p), 0) == 0;
+        return poll(p, ELEMENTSOF(p), 0) == 1 && p[0].revents == POLLIN;
+}
+
+/* stat() of path as the process whose root is rootfd sees it: absolute symlinks on the
+ * way (/var/run -> /run) resolve in that root too, not in nsd's. */
+static int stat_in_root(int rootfd, const char *path, struct stat *ret) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        _cleanup_close_ int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd < 0 || fstat(fd, ret) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* What the spare sees, through its root: its mounts can also go without a mount event in
+ * nsd's namespace. The kernel detaches, in every other mount namespace, a mount on a file
+ * or directory that the host replaces (rename) or removes: a resolv.conf rewritten by
+ * rename, a service's runtime directory made anew. */
+static bool view_intact(const struct spare *sp, const struct config *cfg) {
+        char root[64];
+        struct stat in, out;
+        snprintf(root, sizeof root, "/proc/%d/root", (int) sp->child.pid);
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return false;
+        /* /etc/resolv.conf's target shows the clearnet file. */
+        if (stat_in_root(rootfd, sp->fingerprint.resolv_path, &in) < 0 || in.st_dev != sp->fingerprint.dns_dev ||
+            in.st_ino != sp->fingerprint.dns_ino)
+                return false;
+        /* Every directory to hide that the host has is covered (another file system), or
+         * out of sight anyway (under the private /tmp, say). */
+        const char *hidden[SANDBOX_HIDDEN_DIRS];
+        char sockdir[PATH_MAX];
+        if (sandbox_hidden_dirs(cfg, hidden, sockdir) < 0)
+                return false;
+        for (size_t i = 0; i < SANDBOX_HIDDEN_DIRS; i++) {
+                if (stat(hidden[i], &out) < 0 || !S_ISDIR(out.st_mode))
+                        continue;
+                int r = stat_in_root(rootfd, hidden[i], &in);
+                if ((r < 0 && r != -ENOENT) || (r == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino))
+                        return false;
+        }
+        return true;
 }
 
 bool spare_suits(const struct spawn_request *req) {
@@ -204,10 +256,17 @@ bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
         if (sp->child.pid <= 0 || !spare_suits(req) || !alive_and_current(sp))
                 return false;
         struct spare_fingerprint now;
-        return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint);
+        return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint) &&
+               view_intact(sp, req->sandbox.cfg);
 }
 
 int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret) {
+        /* Its "ready" first: a Unix socket closed with data unread resets its peer. */
+        char ready;
+        if (recv(sp->ctl, &ready, 1, MSG_DONTWAIT) != 1) {
+                spare_discard(sp);
+                return -EAGAIN;
+        }
         int r = arena_copy_request(sp->arena, req);
         if (r == 0)
                 r = proto_send(sp->ctl, "", 1, req->stdio, PROTO_REQUEST_FDS);

@@ -271,7 +271,13 @@ ok "with a symlinked host resolv.conf, http://www.example.test/ loads inside"
 # servers, must still show in the next launch: a spare used anyway would have bound the
 # clearnet file over the old target, or hold the old servers.
 spare_ready() { pgrep -P "${NSD_PID[main]}" >/dev/null; }
-wait_until 100 spare_ready || info "nsd has no launch made ahead now (checks below still hold)"
+# last_start: how nsd says it made the last launch ("made ahead" or "from scratch")
+last_start() { grep 'started pid' "${NSD_LOG[main]}" | tail -n 1 | sed -n 's/.*(\(.*\))$/\1/p'; }
+wait_until 100 spare_ready || fail "nsd made no launch ahead while idle"
+probe "$P/ahead" inside "$U1"
+[ "$(last_start)" = "made ahead" ] || fail "a command launched while nsd was idle was made '$(last_start)', not ahead"
+expect_pv "$P/ahead" resolv "$want_dns" "a command made ahead sees the clearnet servers"
+wait_until 100 spare_ready || fail "nsd made no launch ahead while idle"
 echo 'nameserver 127.0.0.54' >"$STUB_DIR/other-resolv.conf" || fail "second stub resolv.conf"
 # in place, as resolvconf or NetworkManager relink it (the copy of /etc is what /etc shows)
 ln -sfn "..$STUB_DIR/other-resolv.conf" "$T/etc-copy/resolv.conf" || fail "cannot relink resolv.conf"
@@ -288,5 +294,17 @@ wait_until 300 grep -q '^nameserver 198.51.100.53' "$ETC_NETNS_DIR/$NS_NAME/reso
 probe "$P/newdns" inside "$U1"
 expect_pv "$P/newdns" resolv 192.0.2.53,198.51.100.53 \
 	"after the clearnet servers changed (SIGHUP), /etc/resolv.conf inside lists the new ones"
+
+# A resolv.conf replaced by a rename (as dhclient and resolvconf write it): the kernel then
+# drops, in the spare's mount namespace only, the clearnet file bound over it; nsd sees no
+# mount event of its own, so it must look at the spare's view itself.
+rm -f "$T/etc-copy/resolv.conf" && echo 'nameserver 127.0.0.55' >"$T/etc-copy/resolv.conf" || fail "plain resolv.conf"
+probe "$P/plain" inside "$U1"   # the spare used now was made for the old link: from scratch
+wait_until 100 spare_ready || fail "nsd made no launch ahead while idle"
+echo 'nameserver 127.0.0.56' >"$T/etc-copy/resolv.conf.new" && mv "$T/etc-copy/resolv.conf.new" "$T/etc-copy/resolv.conf" ||
+	fail "cannot replace resolv.conf"
+probe "$P/renamed" inside "$U1"
+expect_pv "$P/renamed" resolv 192.0.2.53,198.51.100.53 \
+	"after the host's resolv.conf was replaced by a rename, /etc/resolv.conf inside lists the clearnet servers"
 
 finish
