@@ -22,6 +22,10 @@
 /* Part of the server state. */
 static atomic_uint closers_running;
 static bool closer_ready;
+static struct rlimit nofile_found;
+/* Fds whose closer thread had not taken them when the wait ran out (at most a few). */
+static int late[16];
+static size_t n_late;
 
 static void *closer_main(void *arg) {
         (void) close((int) (intptr_t) arg);
@@ -32,9 +36,12 @@ static void *closer_main(void *arg) {
 int fdcloser_start(void) {
         /* Fds whose closes block stay open meanwhile: room for them beyond the usual 1024. */
         struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-                rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
-                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+                nofile_found = rl;
+                if (rl.rlim_cur < rl.rlim_max) {
+                        rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+                        (void) setrlimit(RLIMIT_NOFILE, &rl);
+                }
         }
         closer_ready = true;
         return 0;
@@ -91,8 +98,25 @@ void fdcloser_close_many(int *fds, size_t n) {
                         continue;
                 while (fcntl(fds[i], F_GETFD) >= 0 && monotonic_ms() < end)
                         sched_yield();
+                /* Not taken yet: remembered, and nsd makes no spare until it is. */
+                if (fcntl(fds[i], F_GETFD) >= 0 && n_late < ELEMENTSOF(late))
+                        late[n_late++] = fds[i];
                 fds[i] = -1;
         }
+}
+
+bool fdcloser_pending(void) {
+        size_t kept = 0;
+        for (size_t i = 0; i < n_late; i++)
+                if (fcntl(late[i], F_GETFD) >= 0)
+                        late[kept++] = late[i];
+        n_late = kept;
+        return n_late > 0;
+}
+
+void fdcloser_child_limits(void) {
+        if (nofile_found.rlim_max)
+                (void) setrlimit(RLIMIT_NOFILE, &nofile_found);
 }
 
 void fdcloser_close(int *fd) {

@@ -10,6 +10,7 @@
  * before nsd forks again, so no child inherits it, and none ends up making a close that
  * blocks. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Room for the fds queued while their closes block. */
@@ -18,3 +19,7 @@ int fdcloser_start(void);
 void fdcloser_close(int *fd);
 /* The same for several; -1 entries are skipped, each handed-over one becomes -1. */
 void fdcloser_close_many(int *fds, size_t n);
+/* Is an fd handed over still in the table (its closer thread not run yet)? */
+bool fdcloser_pending(void);
+/* In a child nsd starts: the open-file limit as nsd found it, not the one it raised. */
+void fdcloser_child_limits(void);

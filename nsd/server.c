@@ -175,6 +175,9 @@ static struct spawn_request base_request(const struct server *s) {
 static void spare_refill(struct server *s) {
         if (!s->use_spare || s->spare.child.pid > 0 || now_ms() < s->spare_retry_ms)
                 return;
+        /* A client's fd still in nsd's table would be inherited, and closed, by the spare. */
+        if (fdcloser_pending())
+                return;
         struct spawn_request base = base_request(s);
         int r = spare_start(&base, &s->spare);
         if (r == -ENOTRECOVERABLE)
@@ -210,7 +213,7 @@ static int spawn_client(struct server *s, const struct spawn_request *sr, struct
 }
 
 static void client_free(struct client *c) {
-        closep(&c->fd);
+        fdcloser_close(&c->fd);
         closep(&c->pidfd);
         closep(&c->pipe);
         closep(&c->status_pipe);
@@ -234,7 +237,7 @@ static void close_after_reply(int fd) {
                 if (r < 0 && r != -EMSGSIZE && r != -EBADMSG)
                         break;
         }
-        close(fd);
+        fdcloser_close(&fd);
 }
 
 static void send_error(int fd, enum proto_error code, const char *msg) {
@@ -245,7 +248,7 @@ static void send_error(int fd, enum proto_error code, const char *msg) {
 
 /* The launcher is gone, or nsd stops: ask the whole tree to end, and come back to kill it. */
 static void client_orphan(struct client *c) {
-        closep(&c->fd);
+        fdcloser_close(&c->fd);
         closep(&c->pipe);
         if (c->pid > 0) {
                 kill(-c->pid, SIGTERM);
@@ -443,7 +446,7 @@ static void handle_exec_status(struct server *s, struct client *c) {
                 if (c->fd >= 0)
                         send_error(c->fd, code, msg);
                 log_refusal(s, "pid %d did not start: %s", (int) c->pid, msg);
-                closep(&c->fd);
+                fdcloser_close(&c->fd);
                 c->state = CLIENT_REAPING;
                 return;
         }
@@ -466,7 +469,7 @@ static void report_exit(struct server *s, struct client *c, int status) {
                         (void) proto_send_reply(c->fd, &reply);
         } else if (c->fd >= 0 && proto_reply_exited(&reply, status) == 0)
                 (void) proto_send_reply(c->fd, &reply);
-        closep(&c->fd);
+        fdcloser_close(&c->fd);
         c->state = CLIENT_REAPING;
 }
 

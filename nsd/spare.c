@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdint.h>
@@ -280,11 +281,28 @@ int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct sp
         return 0;
 }
 
+static void *reap(void *pid) {
+        (void) waitpid((pid_t) (intptr_t) pid, NULL, 0);
+        return NULL;
+}
+
+/* Killed, it is reaped by a thread of its own: its exit (the teardown of its namespaces,
+ * or a close it is stuck in that only its file's server can end) never holds nsd up. */
+static void kill_and_reap(pid_t pid) {
+        kill(pid, SIGKILL);
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        if (pthread_create(&t, &attr, reap, (void *) (intptr_t) pid) != 0)
+                (void) waitpid(pid, NULL, WNOHANG);     /* else a zombie until nsd exits */
+        pthread_attr_destroy(&attr);
+}
+
 void spare_discard(struct spare *sp) {
-        if (sp->child.pid > 0) {
-                kill(sp->child.pid, SIGKILL);
-                waitpid(sp->child.pid, NULL, 0);
-        }
+        if (sp->child.pid > 0)
+                kill_and_reap(sp->child.pid);
         closep(&sp->child.pidfd);
         closep(&sp->child.exec_pipe);
         closep(&sp->child.status_pipe);

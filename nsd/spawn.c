@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdcloser.h"
 #include "pidns.h"
 #include "util.h"
 
@@ -241,6 +242,8 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
                        stdio ? stdio[0] : -1, stdio ? stdio[1] : -1, stdio ? stdio[2] : -1 };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, "close inherited fds");
+        /* select() users among the programs expect the usual limit, not nsd's. */
+        fdcloser_child_limits();
         /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
          * ignored, a shell may have it ignore SIGINT). */
         for (int sig = 1; sig < NSIG; sig++)
