@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,3 +43,10 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 /* Read an integer from a one-line file (e.g. a sysctl). */
 int read_int_file(const char *path, int *ret);
 int write_int_file(const char *path, int value);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t now_ms(void);
+/* The same file, unchanged: device, inode, size, modification and change times. */
+bool stat_same_version(const struct stat *a, const struct stat *b);
+/* Run fn(arg) on a detached thread with a small stack; 0 or a negative errno. */
+int start_detached_thread(void *(*fn)(void *), void *arg);

@@ -89,11 +89,14 @@ void dns_config_done(struct dns_config *c) {
         *c = (struct dns_config) {};
 }
 
+int dns_file_path(const char *etc_netns_dir, const char *name, char ret[PATH_MAX]) {
+        return snprintf(ret, PATH_MAX, "%s/%s/resolv.conf", etc_netns_dir, name) >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
 static int dns_paths(const char *dir, const char *name, char *sub, char *file) {
-        if (snprintf(sub, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX ||
-            snprintf(file, PATH_MAX, "%s/%s/resolv.conf", dir, name) >= PATH_MAX)
+        if (snprintf(sub, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX)
                 return -ENAMETOOLONG;
-        return 0;
+        return dns_file_path(dir, name, file);
 }
 
 int dns_install(const char *etc_netns_dir, const char *name, const char *text) {

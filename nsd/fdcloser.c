@@ -2,12 +2,10 @@
 #include "fdcloser.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "clearnet/protocol.h"
 #include "log.h"
@@ -47,26 +45,13 @@ int fdcloser_start(void) {
         return 0;
 }
 
-static uint64_t monotonic_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 /* A thread of its own closes fd. Returns false when none could be started. */
 static bool start_closer(int fd) {
         if (atomic_fetch_add(&closers_running, 1) >= CLOSERS_MAX) {
                 atomic_fetch_sub(&closers_running, 1);
                 return false;
         }
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, 64 * 1024);
-        int r = pthread_create(&t, &attr, closer_main, (void *) (intptr_t) fd);
-        pthread_attr_destroy(&attr);
-        if (r != 0) {
+        if (start_detached_thread(closer_main, (void *) (intptr_t) fd) < 0) {
                 atomic_fetch_sub(&closers_running, 1);
                 return false;
         }
@@ -92,11 +77,11 @@ void fdcloser_close_many(int *fds, size_t n) {
                 return;
         /* Until the threads took them out of the table (only this thread opens fds, so a
          * number that is gone is not some new file's yet). */
-        uint64_t end = monotonic_ms() + CLOSER_TAKE_MS;
+        uint64_t end = now_ms() + CLOSER_TAKE_MS;
         for (size_t i = 0; i < n; i++) {
                 if (fds[i] < 0)
                         continue;
-                while (fcntl(fds[i], F_GETFD) >= 0 && monotonic_ms() < end)
+                while (fcntl(fds[i], F_GETFD) >= 0 && now_ms() < end)
                         sched_yield();
                 /* Not taken yet: remembered, and nsd makes no spare until it is. */
                 if (fcntl(fds[i], F_GETFD) >= 0 && n_late < ELEMENTSOF(late))

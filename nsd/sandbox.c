@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <termios.h>
 
+#include "dns.h"
 #include "util.h"
 
 #define TMPFS_FLAGS (MS_NOSUID | MS_NODEV)
@@ -285,8 +286,8 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
         /* Open everything that lives under a path about to be hidden, first: the DNS file,
          * and the directories of the caller sockets an app may get. */
         char dns[PATH_MAX], resolv[PATH_MAX];
-        snprintf(dns, sizeof dns, "%s/%s/resolv.conf", cfg->ns.etc_netns_dir, cfg->ns.name);
         _cleanup_close_ int dns_fd = -1;
+        STEP("find the clearnet resolv.conf", dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns));
         STEP("open the clearnet resolv.conf", open_path(dns, &dns_fd));
         p->run_user_fd = open("/run/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
         /* /tmp, not /tmp/.X11-unix: an X server started after a spare was made makes it. */

@@ -33,12 +33,6 @@
 
 #define REFUSALS_PER_SECOND 10
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 /* One line per refusal, at most REFUSALS_PER_SECOND a second: a flood must not fill the
  * journal, and must not go unnoticed either. */
 static void log_refusal(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

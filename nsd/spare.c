@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdint.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "clearnet/protocol.h"
+#include "dns.h"
 #include "util.h"
 
 /* Holds a request at the protocol's limits (a 64 KiB message) as nsd expands it, with room
@@ -90,7 +90,9 @@ static int fingerprint_take(const struct spawn_request *base, struct spare_finge
                 return negative_errno();
         if (realpath("/etc/nsswitch.conf", ret->nsswitch_path) && stat(ret->nsswitch_path, &ret->nsswitch) < 0)
                 return negative_errno();
-        snprintf(dns, sizeof dns, "%s/%s/resolv.conf", cfg->ns.etc_netns_dir, cfg->ns.name);
+        int r = dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns);
+        if (r < 0)
+                return r;
         if (stat(dns, &st) < 0)
                 return negative_errno();
         ret->dns_dev = st.st_dev;
@@ -102,15 +104,9 @@ static int fingerprint_take(const struct spawn_request *base, struct spare_finge
         return sandbox_hidden_present(cfg, &ret->hidden);
 }
 
-static bool same_file_state(const struct stat *a, const struct stat *b) {
-        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-               a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 static bool fingerprint_same(const struct spare_fingerprint *a, const struct spare_fingerprint *b) {
         return STREQ(a->resolv_path, b->resolv_path) && STREQ(a->nsswitch_path, b->nsswitch_path) &&
-               a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && same_file_state(&a->nsswitch, &b->nsswitch) &&
+               a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && stat_same_version(&a->nsswitch, &b->nsswitch) &&
                a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino && a->hidden == b->hidden;
 }
 
@@ -290,14 +286,8 @@ static void *reap(void *pid) {
  * or a close it is stuck in that only its file's server can end) never holds nsd up. */
 static void kill_and_reap(pid_t pid) {
         kill(pid, SIGKILL);
-        pthread_t t;
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, 64 * 1024);
-        if (pthread_create(&t, &attr, reap, (void *) (intptr_t) pid) != 0)
+        if (start_detached_thread(reap, (void *) (intptr_t) pid) < 0)
                 (void) waitpid(pid, NULL, WNOHANG);     /* else a zombie until nsd exits */
-        pthread_attr_destroy(&attr);
 }
 
 void spare_discard(struct spare *sp) {

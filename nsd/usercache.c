@@ -2,28 +2,17 @@
 #include "usercache.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "util.h"
 
-static uint64_t monotonic_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 static struct file_state file_state_of(const char *path) {
-        struct stat st;
-        if (stat(path, &st) < 0)
-                return (struct file_state) { .exists = false };
-        return (struct file_state) { .exists = true, .dev = st.st_dev, .ino = st.st_ino, .size = st.st_size,
-                                     .mtime = st.st_mtim, .ctime = st.st_ctim };
+        struct file_state f = {};
+        f.exists = stat(path, &f.st) == 0;
+        return f;
 }
 
 static bool same_file_state(const struct file_state *a, const struct file_state *b) {
-        return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-               a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
-               a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec;
+        return a->exists == b->exists && (!a->exists || stat_same_version(&a->st, &b->st));
 }
 
 /* Forget everything once either file changed; then drop what is too old. */
@@ -47,7 +36,7 @@ static void keep(struct user_cache *uc, const struct target *t, uint64_t now) {
 }
 
 int user_cache_by_uid(struct user_cache *uc, uid_t uid, struct target *ret) {
-        uint64_t now = monotonic_ms();
+        uint64_t now = now_ms();
         expire(uc, now);
         for (size_t i = 0; i < uc->n; i++)
                 if (uc->entries[i].t.uid == uid && uid != (uid_t) -1) {
@@ -61,7 +50,7 @@ int user_cache_by_uid(struct user_cache *uc, uid_t uid, struct target *ret) {
 }
 
 int user_cache_by_name(struct user_cache *uc, const char *name, struct target *ret) {
-        uint64_t now = monotonic_ms();
+        uint64_t now = now_ms();
         expire(uc, now);
         for (size_t i = 0; i < uc->n; i++)
                 if (uc->entries[i].t.uid != (uid_t) -1 && STREQ(uc->entries[i].t.name, name)) {

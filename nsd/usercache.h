@@ -18,10 +18,7 @@
 
 struct file_state {
         bool exists;
-        dev_t dev;
-        ino_t ino;
-        off_t size;
-        struct timespec mtime, ctime;
+        struct stat st;
 };
 
 struct user_cache {
