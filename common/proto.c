@@ -175,9 +175,32 @@ bool proto_app_name_is_valid(const char *name) {
         return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
+const int proto_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
+const size_t proto_n_forwarded_signals = ELEMENTSOF(proto_forwarded_signals);
+
 bool proto_signal_is_forwardable(int signo) {
-        return signo == SIGINT || signo == SIGTERM || signo == SIGHUP || signo == SIGQUIT ||
-               signo == SIGWINCH;
+        for (size_t i = 0; i < proto_n_forwarded_signals; i++)
+                if (proto_forwarded_signals[i] == signo)
+                        return true;
+        return false;
+}
+
+static bool env_has_prefix(const char *entry, const char *const *prefixes, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (strncmp(entry, prefixes[i], strlen(prefixes[i])) == 0)
+                        return true;
+        return false;
+}
+
+bool proto_env_kept_for_command(const char *entry) {
+        static const char *const keep[] = { "TERM=", "COLORTERM=", "LANG=", "LANGUAGE=", "TZ=", "PATH=",
+                                            "COLUMNS=", "LINES=", "NO_COLOR=" };
+        return env_has_prefix(entry, keep, ELEMENTSOF(keep)) || (strncmp(entry, "LC_", 3) == 0 && strchr(entry, '='));
+}
+
+bool proto_env_is_sent(const char *entry) {
+        static const char *const runtime[] = { "XDG_RUNTIME_DIR=", "WAYLAND_DISPLAY=", "DISPLAY=" };
+        return proto_env_kept_for_command(entry) || env_has_prefix(entry, runtime, ELEMENTSOF(runtime));
 }
 
 bool proto_error_is_valid(int code) {

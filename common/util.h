@@ -44,6 +44,9 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 int read_int_file(const char *path, int *ret);
 int write_int_file(const char *path, int value);
 
+/* mkdir -p: every missing directory of path, with mode; existing ones are fine. */
+int mkdir_p(const char *path, mode_t mode);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t now_ms(void);
 /* The same file, unchanged: device, inode, size, modification and change times. */

@@ -22,21 +22,6 @@
 
 extern char **environ;
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH };
-
-/* What the daemon may use: terminal, locale, time zone, PATH (a command runs as the
- * caller anyway) and the runtime socket names an app may be given. */
-static bool env_is_passed(const char *e) {
-        static const char *const names[] = {
-                "TERM=", "COLORTERM=", "LANG=", "LANGUAGE=", "TZ=", "PATH=", "COLUMNS=", "LINES=",
-                "NO_COLOR=", "XDG_RUNTIME_DIR=", "WAYLAND_DISPLAY=", "DISPLAY=",
-        };
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (strncmp(e, names[i], strlen(names[i])) == 0)
-                        return true;
-        return strncmp(e, "LC_", 3) == 0 && strchr(e, '=');
-}
-
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: clearnet-run [--socket PATH] --app NAME [ARG...]\n"
@@ -194,7 +179,7 @@ int main(int argc, char **argv) {
         size_t envc = 0;
         char *env[PROTO_ENV_MAX];
         for (char **e = environ; *e && envc < PROTO_ENV_MAX; e++)
-                if (env_is_passed(*e) && strlen(*e) <= PROTO_ENV_ENTRY_MAX)
+                if (proto_env_is_sent(*e) && strlen(*e) <= PROTO_ENV_ENTRY_MAX)
                         env[envc++] = *e;
 
         bool no_stdio = status_app || time_sync;
@@ -212,8 +197,8 @@ int main(int argc, char **argv) {
         /* Signals are forwarded, not acted on, from before the request goes out. */
         sigset_t mask;
         sigemptyset(&mask);
-        for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-                sigaddset(&mask, forwarded[i]);
+        for (size_t i = 0; i < proto_n_forwarded_signals; i++)
+                sigaddset(&mask, proto_forwarded_signals[i]);
         sigaddset(&mask, SIGPIPE);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         sigdelset(&mask, SIGPIPE);

@@ -7,13 +7,13 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "daemon.h"
-#include "sandbox.h"
-#include "server.h"
+#include "conf/config.h"
+#include "net/instance.h"
+#include "launch/sandbox.h"
+#include "server/server.h"
 #include "log.h"
-#include "notify.h"
-#include "state.h"
+#include "server/notify.h"
+#include "net/state.h"
 #include "util.h"
 
 enum mode { MODE_RUN, MODE_CHECK, MODE_TEARDOWN };
@@ -84,13 +84,13 @@ static int run(const struct config *cfg) {
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot empty the capability bounding set");
 
-        struct nsd n;
-        nsd_init(&n, cfg);
+        struct net_instance n;
+        net_instance_init(&n, cfg);
         _cleanup_free_ char *err = NULL;
-        r = nsd_bring_up(&n, &err);
+        r = net_instance_bring_up(&n, &err);
         if (r < 0) {
                 log_error("%s", err ? err : "cannot bring up the namespace");
-                nsd_done(&n);
+                net_instance_done(&n);
                 return r;
         }
         struct server srv;
@@ -98,8 +98,8 @@ static int run(const struct config *cfg) {
         if (r < 0) {
                 _cleanup_free_ char *ignored = NULL;
                 if (!cfg->ns.keep_on_exit)
-                        (void) nsd_teardown(&n, &ignored);
-                nsd_done(&n);
+                        (void) net_instance_teardown(&n, &ignored);
+                net_instance_done(&n);
                 return r;
         }
         (void) pidfile_write(cfg->daemon.state_dir, cfg->ns.name, getpid());
@@ -109,7 +109,7 @@ static int run(const struct config *cfg) {
         log_info("ready: namespace '%s' at %s/%s, %s <-> %s", cfg->ns.name, cfg->ns.netns_dir, cfg->ns.name,
                  cfg->ns.host_veth, cfg->ns.ns_veth);
         notify_sendf("READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
-        nsd_idle(&n);
+        net_instance_idle(&n);
 
         r = server_run(&srv);
         notify_send("STOPPING=1");
@@ -120,23 +120,23 @@ static int run(const struct config *cfg) {
         } else {
                 free(err);
                 err = NULL;
-                int q = nsd_teardown(&n, &err);
+                int q = net_instance_teardown(&n, &err);
                 if (q < 0) {
                         log_error("teardown incomplete: %s", err ? err : "unknown error");
                         r = r < 0 ? r : q;
                 } else
                         log_info("namespace '%s' removed", cfg->ns.name);
         }
-        nsd_done(&n);
+        net_instance_done(&n);
         return r;
 }
 
 static int teardown(const struct config *cfg) {
-        struct nsd n;
-        nsd_init(&n, cfg);
+        struct net_instance n;
+        net_instance_init(&n, cfg);
         _cleanup_free_ char *err = NULL;
-        int r = nsd_teardown(&n, &err);
-        nsd_done(&n);
+        int r = net_instance_teardown(&n, &err);
+        net_instance_done(&n);
         /* The launcher socket a killed run left (only if it is a socket). */
         struct stat st;
         if (lstat(cfg->daemon.socket, &st) == 0 && S_ISSOCK(st.st_mode))

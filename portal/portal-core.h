@@ -4,7 +4,7 @@
  * unit test (tests/unit/test-portal.c) exercises them without a server.
  *
  *   - the Date: parser (RFC 7231 IMF-fixdate only, strict, bounded to a sane range);
- *   - URL validation (the same rules as clearnet-nsd's policy_url_is_valid and the
+ *   - URL validation (the same rules as clearnet-nsd's app_url_is_valid and the
  *     unsafe-browser launcher, so that a portal URL printed here is one they accept) and
  *     the resolution of a Location: against the check URL;
  *   - the incremental comparison of the body with the expected one, as NetworkManager
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* Limits */
-#define PORTAL_URL_MAX          2048        /* a URL we take or print (policy_url_is_valid's) */
+#define PORTAL_URL_MAX          2048        /* a URL we take or print (app_url_is_valid's) */
 #define PORTAL_EXPECT_MAX       256         /* the expected body (nsd's [portal] expect) */
 #define PORTAL_TRAIL_MAX        64          /* whitespace read after the expected body */
 #define PORTAL_EMPTY_BODY_MAX   (64 * 1024) /* read when the expected body is empty */
@@ -67,7 +67,7 @@ int portal_outcome_exit(enum portal_outcome o);
 int portal_parse_date(const char *value, size_t len, int64_t *ret);
 
 /* ---- URLs ----------------------------------------------------------------------------
- * What clearnet-nsd's policy_url_is_valid accepts: http:// or https:// (any case), then
+ * What clearnet-nsd's app_url_is_valid accepts: http:// or https:// (any case), then
  * a host (not '/', '?', '#' or nothing), at most PORTAL_URL_MAX bytes, every byte
  * printable ASCII other than space, '"', '\\', '<', '>' and '`'. */
 bool portal_url_is_valid(const char *url);

@@ -206,7 +206,15 @@ const char *proto_time_outcome_name(enum proto_time_outcome outcome);
 
 /* Rules shared with the policy parser and the launcher. */
 bool proto_app_name_is_valid(const char *name);   /* [A-Za-z0-9_.-], not starting with '.' '-' */
+/* The signals the launcher forwards and a PID namespace's init relays to the program. */
+extern const int proto_forwarded_signals[];
+extern const size_t proto_n_forwarded_signals;
 bool proto_signal_is_forwardable(int signo);      /* SIGINT SIGTERM SIGHUP SIGQUIT SIGWINCH */
+/* The environment: a command (run as its caller) keeps terminal, locale, time zone and
+ * PATH; the launcher sends those and the runtime socket names an app may be given. An
+ * app's `env =` list picks from what is sent. */
+bool proto_env_kept_for_command(const char *entry);
+bool proto_env_is_sent(const char *entry);
 bool proto_error_is_valid(int code);
 
 /* "not allowed", "no such app", …; never NULL. */

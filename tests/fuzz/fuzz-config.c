@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Fuzz the config parser (nsd/config.c over inih): arbitrary bytes as a config file.
+/* Fuzz the config parser (nsd/conf/config.c over inih): arbitrary bytes as a config file.
  * Beyond "no crash, leak or sanitizer report" it checks what a caller relies on: a file
  * that loads gives a config that satisfies the contract (every string set, addresses in
  * one subnet, each app with an absolute exec and a non-root user, no app twice); a file
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "clearnet/protocol.h"
-#include "config.h"
+#include "conf/config.h"
 #include "fuzz.h"
 #include "util.h"
 

@@ -40,7 +40,7 @@ UB_BANNER_HEIGHT=160
 # clearnet-nsd mounts the app's own /run/user over the machine's, and fails when there is
 # none (a machine without systemd-logind: a container, a chroot): every app start is then
 # refused with "cannot bind the runtime sockets: No such file or directory" (a bug of
-# nsd/sandbox.c, bind_runtime_sockets, reported). Until it is fixed, an empty /run/user
+# nsd/launch/sandbox.c, bind_runtime_sockets, reported). Until it is fixed, an empty /run/user
 # for the time of the test, as test-run-sandbox.sh makes.
 if [ ! -d /run/user ]; then
 	mkdir -m 0755 /run/user || fail "mkdir /run/user"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Every man page builds with scdoc and renders without a groff warning; clearnet.conf(5)
-# documents every key that nsd/config.c knows.
+# documents every key that nsd/conf/config.c knows.
 #
 # Usage: test-man-pages.sh SRCDIR
 set -u
@@ -34,9 +34,9 @@ for p in "${pages[@]}"; do
 	ok "man/$p.scd: scdoc builds it$rendered"
 done
 
-# Every configuration key, as nsd/config.c's tables list them, is in clearnet.conf(5).
-keys=$(sed -n 's/^ *{ "\([a-z]*\)", *"\([a-z_]*\)", *parse_.*/\1 \2/p' "$src/nsd/config.c")
-[ "$(wc -l <<<"$keys")" -ge 20 ] || fail "could not read the keys of nsd/config.c (got: $keys)"
+# Every configuration key, as nsd/conf/config.c's tables list them, is in clearnet.conf(5).
+keys=$(sed -n 's/^ *{ "\([a-z]*\)", *"\([a-z_]*\)", *parse_.*/\1 \2/p' "$src/nsd/conf/config.c")
+[ "$(wc -l <<<"$keys")" -ge 20 ] || fail "could not read the keys of nsd/conf/config.c (got: $keys)"
 while read -r section key; do
 	[ "$section" = app ] && section="app NAME"
 	grep -qxF "# [$section]" "$src/man/clearnet.conf.5.scd" || fail "clearnet.conf(5) has no section [$section]"
@@ -45,6 +45,6 @@ while read -r section key; do
 	awk -v h="# [$section]" '$0 == h { on = 1; next } /^# / { on = 0 } on' "$src/man/clearnet.conf.5.scd" |
 		grep -q "^\*$esc\* = " || fail "clearnet.conf(5) does not document [$section] $key"
 done <<<"$keys"
-ok "clearnet.conf(5) documents all $(wc -l <<<"$keys") keys of nsd/config.c, in their sections"
+ok "clearnet.conf(5) documents all $(wc -l <<<"$keys") keys of nsd/conf/config.c, in their sections"
 
 echo "$n passed, 0 failed"

@@ -1,0 +1,771 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "conf/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clearnet/protocol.h"
+#include "util.h"
+
+struct parse_state {
+        struct config *cfg;
+        const char *name;       /* file name for messages */
+        const char *text;
+        char *error;            /* reason of the first failure, without file:line */
+        unsigned seen;          /* bit per key_table entry: set once */
+        char current_section[128];
+        bool current_app_open;  /* the last app is the section being read */
+};
+
+typedef int (*value_parser)(const char *value, void *field, char **ret_reason);
+
+struct key_def {
+        const char *section;
+        const char *key;
+        value_parser parse;
+        size_t offset;
+};
+
+static int reason(char **ret_reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reason(char **ret_reason, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(ret_reason, fmt, ap) < 0)
+                *ret_reason = NULL;
+        va_end(ap);
+        return -EINVAL;
+}
+
+static int set_string(char **field, const char *value) {
+        char *copy = strdup(value);
+        if (!copy)
+                return -ENOMEM;
+        free(*field);
+        *field = copy;
+        return 0;
+}
+
+static bool is_safe_name(const char *s, size_t max, bool allow_dot_dash) {
+        size_t len = strlen(s);
+        if (len == 0 || len > max || STREQ(s, ".") || STREQ(s, ".."))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_' &&
+                    !(allow_dot_dash && (*p == '-' || *p == '.')))
+                        return false;
+        return true;
+}
+
+bool ifname_is_valid(const char *s) {
+        /* IFNAMSIZ - 1; the kernel also refuses '/', ':' and whitespace. */
+        return is_safe_name(s, 15, true) && !STREQ(s, "lo");
+}
+
+int parse_bool(const char *s, bool *ret) {
+        static const char *const yes[] = { "yes", "true", "on", "1" };
+        static const char *const no[] = { "no", "false", "off", "0" };
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcasecmp(s, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcasecmp(s, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret) {
+        char buf[INET_ADDRSTRLEN + 4];
+        if (strlen(s) >= sizeof buf)
+                return -EINVAL;
+        strcpy(buf, s);
+        char *slash = strchr(buf, '/');
+        if (!slash)
+                return -EINVAL;
+        *slash = '\0';
+        const char *len = slash + 1;
+        if (!isdigit((unsigned char) len[0]) || (len[1] && !isdigit((unsigned char) len[1])) ||
+            (len[1] && len[2]) || (len[0] == '0' && len[1]))
+                return -EINVAL;
+        struct in_addr addr;
+        if (inet_pton(AF_INET, buf, &addr) != 1)
+                return -EINVAL;
+        int prefixlen = atoi(len);
+        if (prefixlen < 1 || prefixlen > 30)
+                return -ERANGE;
+        ret->addr = addr;
+        ret->prefixlen = (uint8_t) prefixlen;
+        return 0;
+}
+
+static int parse_name(const char *v, void *field, char **r) {
+        if (!is_safe_name(v, 64, true))
+                return reason(r, "invalid name '%s' (1-64 characters of A-Z a-z 0-9 . _ -)", v);
+        return set_string(field, v);
+}
+
+static int parse_ifname(const char *v, void *field, char **r) {
+        if (!ifname_is_valid(v))
+                return reason(r, "invalid interface name '%s' (1-15 characters of A-Z a-z 0-9 . _ -, not 'lo')", v);
+        return set_string(field, v);
+}
+
+static int parse_table(const char *v, void *field, char **r) {
+        if (!is_safe_name(v, 32, false) || !isalpha((unsigned char) v[0]))
+                return reason(r, "invalid nftables table name '%s' (a letter, then up to 31 of A-Z a-z 0-9 _)", v);
+        return set_string(field, v);
+}
+
+static int parse_path(const char *v, void *field, char **r) {
+        if (v[0] != '/')
+                return reason(r, "'%s' is not an absolute path", v);
+        if (strlen(v) > 200)
+                return reason(r, "path '%.40s...' is too long (at most 200 characters)", v);
+        for (const char *p = v; *p; p++)
+                if (iscntrl((unsigned char) *p) || isspace((unsigned char) *p))
+                        return reason(r, "path '%s' contains whitespace or control characters", v);
+        return set_string(field, v);
+}
+
+static int parse_address(const char *v, void *field, char **r) {
+        int ret = parse_ipv4_prefix(v, field);
+        if (ret == -ERANGE)
+                return reason(r, "prefix length of '%s' must be between 1 and 30", v);
+        if (ret < 0)
+                return reason(r, "invalid IPv4 address '%s' (expected ADDRESS/PREFIXLEN, e.g. 10.200.1.18/30)", v);
+        return 0;
+}
+
+static int parse_boolean(const char *v, void *field, char **r) {
+        if (parse_bool(v, field) < 0)
+                return reason(r, "invalid boolean '%s' (expected yes or no)", v);
+        return 0;
+}
+
+static int parse_uint(const char *v, void *field, char **r, unsigned max) {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (!isdigit((unsigned char) v[0]) || *end || errno || n > max)
+                return reason(r, "invalid number '%s' (0 to %u)", v, max);
+        *(unsigned *) field = (unsigned) n;
+        return 0;
+}
+
+static int parse_max_clients(const char *v, void *field, char **r) {
+        int ret = parse_uint(v, field, r, 1024);
+        if (ret == 0 && *(unsigned *) field == 0)
+                return reason(r, "max_clients must be at least 1");
+        return ret;
+}
+
+static int parse_instances(const char *v, void *field, char **r) {
+        return parse_uint(v, field, r, 1024);
+}
+
+/* Whitespace-separated words, each checked by ok(). An empty value is an empty list. */
+static int parse_words(const char *v, strv *field, char **r, bool (*ok)(const char *), const char *what) {
+        size_t n = 0;
+        strv l = calloc(strlen(v) / 2 + 2, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (const char *p = v; *p; ) {
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                size_t len = strcspn(p, " \t");
+                if (len == 0)
+                        break;
+                l[n] = strndup(p, len);
+                if (!l[n]) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+                if (!ok(l[n])) {
+                        int ret = reason(r, "invalid %s '%s'", what, l[n]);
+                        strv_free(l);
+                        return ret;
+                }
+                n++;
+                p += len;
+        }
+        strv_free(*field);
+        *field = l;
+        return 0;
+}
+
+static bool user_name_ok(const char *s) {
+        if (!*s || strlen(s) > 32 || !(isalpha((unsigned char) s[0]) || s[0] == '_'))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_' && *p != '-' && *p != '.')
+                        return false;
+        return true;
+}
+
+/* Variables that change how the dynamic linker, libc or the resolver behave are never
+ * passed from a caller to an app that runs as another user. */
+static bool env_name_ok(const char *s) {
+        static const char *const deny[] = {
+                "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "MALLOC_TRACE",
+                "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS", "TMPDIR", "HOME", "PATH", "USER",
+                "LOGNAME", "SHELL", "XDG_RUNTIME_DIR", "WAYLAND_DISPLAY", "DISPLAY", "XAUTHORITY",
+                "PULSE_SERVER", "DBUS_SESSION_BUS_ADDRESS", "IFS", "ENV", "BASH_ENV",
+        };
+        if (!*s || strlen(s) > 64 || !(isalpha((unsigned char) s[0]) || s[0] == '_'))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_')
+                        return false;
+        if (strncmp(s, "LD_", 3) == 0 || strncmp(s, "MALLOC_", 7) == 0 || strncmp(s, "GLIBC_", 6) == 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(deny); i++)
+                if (STREQ(s, deny[i]))
+                        return false;
+        return true;
+}
+
+static bool exec_word_ok(const char *s) {
+        for (const char *p = s; *p; p++)
+                if (iscntrl((unsigned char) *p))
+                        return false;
+        return *s != '\0';
+}
+
+static int parse_users(const char *v, void *field, char **r) {
+        return parse_words(v, field, r, user_name_ok, "user name");
+}
+
+static int parse_groups(const char *v, void *field, char **r) {
+        return parse_words(v, field, r, user_name_ok, "group name");
+}
+
+static int parse_env_names(const char *v, void *field, char **r) {
+        return parse_words(v, field, r, env_name_ok, "variable name (LD_*, PATH, HOME and the like are never passed)");
+}
+
+static int parse_exec(const char *v, void *field, char **r) {
+        strv l = NULL;
+        int ret = parse_words(v, &l, r, exec_word_ok, "word");
+        if (ret < 0)
+                return ret;
+        if (!l[0] || l[0][0] != '/') {
+                strv_free(l);
+                return reason(r, "exec must start with an absolute path");
+        }
+        strv_free(*(strv *) field);
+        *(strv *) field = l;
+        return 0;
+}
+
+static int parse_user(const char *v, void *field, char **r) {
+        if (!user_name_ok(v))
+                return reason(r, "invalid user name '%s'", v);
+        if (STREQ(v, "root"))
+                return reason(r, "an app never runs as root");
+        return set_string(field, v);
+}
+
+static int parse_args_kind(const char *v, void *field, char **r) {
+        if (STREQ(v, "none"))
+                *(enum app_args *) field = APP_ARGS_NONE;
+        else if (STREQ(v, "url"))
+                *(enum app_args *) field = APP_ARGS_URL;
+        else
+                return reason(r, "invalid args '%s' (expected none or url)", v);
+        return 0;
+}
+
+static int parse_home(const char *v, void *field, char **r) {
+        if (STREQ(v, "tmpfs"))
+                *(enum app_home *) field = APP_HOME_TMPFS;
+        else if (STREQ(v, "keep"))
+                *(enum app_home *) field = APP_HOME_KEEP;
+        else
+                return reason(r, "invalid home '%s' (expected tmpfs or keep)", v);
+        return 0;
+}
+
+static int parse_sockets(const char *v, void *field, char **r) {
+        static const struct { const char *name; unsigned bit; } map[] = {
+                { "wayland", APP_SOCKET_WAYLAND }, { "pipewire", APP_SOCKET_PIPEWIRE },
+                { "pulse", APP_SOCKET_PULSE }, { "x11", APP_SOCKET_X11 },
+        };
+        strv l = NULL;
+        int ret = parse_words(v, &l, r, exec_word_ok, "socket");
+        if (ret < 0)
+                return ret;
+        unsigned bits = 0;
+        for (strv w = l; *w; w++) {
+                size_t i;
+                for (i = 0; i < ELEMENTSOF(map) && !STREQ(*w, map[i].name); i++)
+                        ;
+                if (i == ELEMENTSOF(map)) {
+                        ret = reason(r, "invalid socket '%s' (expected wayland, pipewire, pulse or x11)", *w);
+                        strv_free(l);
+                        return ret;
+                }
+                bits |= map[i].bit;
+        }
+        strv_free(l);
+        *(unsigned *) field = bits;
+        return 0;
+}
+
+static int parse_app_name(const char *v, void *field, char **r) {
+        if (!proto_app_name_is_valid(v))
+                return reason(r, "invalid app name '%s'", v);
+        return set_string(field, v);
+}
+
+static int parse_url(const char *v, void *field, char **r) {
+        if (!app_url_is_valid(v))
+                return reason(r, "invalid URL '%.64s' (http:// or https://, at most %d characters)", v, APP_URL_MAX);
+        return set_string(field, v);
+}
+
+static int parse_expect(const char *v, void *field, char **r) {
+        if (strlen(v) > 256)
+                return reason(r, "expect is longer than 256 characters");
+        for (const char *p = v; *p; p++)
+                if (!isprint((unsigned char) *p))
+                        return reason(r, "expect contains non-printable characters");
+        return set_string(field, v);
+}
+
+static int parse_timeout(const char *v, void *field, char **r) {
+        int ret = parse_uint(v, field, r, 60);
+        if (ret == 0 && *(unsigned *) field == 0)
+                return reason(r, "timeout must be between 1 and 60 seconds");
+        return ret;
+}
+
+static int parse_threshold(const char *v, void *field, char **r) {
+        int ret = parse_uint(v, field, r, 86400);
+        if (ret == 0 && *(unsigned *) field == 0)
+                return reason(r, "threshold must be between 1 and 86400 seconds");
+        return ret;
+}
+
+#define NS(f) offsetof(struct config, ns.f)
+#define DM(f) offsetof(struct config, daemon.f)
+#define RN(f) offsetof(struct config, run.f)
+static const struct key_def key_table[] = {
+        { "namespace", "name",          parse_name,    NS(name) },
+        { "namespace", "netns_dir",     parse_path,    NS(netns_dir) },
+        { "namespace", "host_veth",     parse_ifname,  NS(host_veth) },
+        { "namespace", "ns_veth",       parse_ifname,  NS(ns_veth) },
+        { "namespace", "host_address",  parse_address, NS(host_address) },
+        { "namespace", "ns_address",    parse_address, NS(ns_address) },
+        { "namespace", "nft_table",     parse_table,   NS(nft_table) },
+        { "namespace", "resolv_conf",   parse_path,    NS(resolv_conf) },
+        { "namespace", "etc_netns_dir", parse_path,    NS(etc_netns_dir) },
+        { "namespace", "keep_on_exit",  parse_boolean, NS(keep_on_exit) },
+        { "daemon",    "socket",        parse_path,    DM(socket) },
+        { "daemon",    "state_dir",     parse_path,    DM(state_dir) },
+        { "daemon",    "max_clients",   parse_max_clients, DM(max_clients) },
+        { "run",       "users",         parse_users,   RN(users) },
+        { "run",       "groups",        parse_groups,  RN(groups) },
+        { "run",       "pid_namespace", parse_boolean, RN(pid_namespace) },
+        { "portal",    "app",           parse_app_name, offsetof(struct config, portal.app) },
+        { "portal",    "url",           parse_url,     offsetof(struct config, portal.url) },
+        { "portal",    "expect",        parse_expect,  offsetof(struct config, portal.expect) },
+        { "portal",    "timeout",       parse_timeout, offsetof(struct config, portal.timeout) },
+        { "time",      "callers",       parse_users,   offsetof(struct config, time.callers) },
+        { "time",      "caller_groups", parse_groups,  offsetof(struct config, time.caller_groups) },
+        { "time",      "threshold",     parse_threshold, offsetof(struct config, time.threshold) },
+        { "time",      "clock_file",    parse_path,    offsetof(struct config, time.clock_file) },
+};
+_Static_assert(ELEMENTSOF(key_table) <= 32, "seen bitmap too small");
+
+#define AP(f) offsetof(struct app_config, f)
+static const struct key_def app_key_table[] = {
+        { "app", "exec",          parse_exec,       AP(exec) },
+        { "app", "args",          parse_args_kind,  AP(args) },
+        { "app", "user",          parse_user,       AP(user) },
+        { "app", "callers",       parse_users,      AP(callers) },
+        { "app", "caller_groups", parse_groups,     AP(caller_groups) },
+        { "app", "enabled",       parse_boolean,    AP(enabled) },
+        { "app", "instances",     parse_instances,  AP(instances) },
+        { "app", "home",          parse_home,       AP(home) },
+        { "app", "sockets",       parse_sockets,    AP(sockets) },
+        { "app", "env",           parse_env_names,  AP(env) },
+        { "app", "pid_namespace", parse_boolean,    AP(pid_namespace) },
+};
+
+static const char *const known_sections[] = { "namespace", "daemon", "run", "portal", "time" };
+
+/* "app NAME" with a valid name: the NAME, else NULL. */
+static const char *app_section_name(const char *section) {
+        if (strncmp(section, "app ", 4) != 0)
+                return NULL;
+        const char *name = section + 4;
+        return proto_app_name_is_valid(name) ? name : NULL;
+}
+
+static bool section_is_known(const char *section) {
+        for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+                if (STREQ(section, known_sections[i]))
+                        return true;
+        return app_section_name(section) != NULL;
+}
+
+const struct app_config *config_find_app(const struct config *cfg, const char *name) {
+        for (size_t i = 0; i < cfg->n_apps; i++)
+                if (STREQ(cfg->apps[i].name, name))
+                        return &cfg->apps[i];
+        return NULL;
+}
+
+static int app_defaults(struct app_config *app, const char *name) {
+        *app = (struct app_config) { .enabled = true, .instances = 1, .home = APP_HOME_TMPFS, .pid_namespace = true };
+        app->name = strdup(name);
+        app->callers = calloc(1, sizeof(char *));
+        app->caller_groups = calloc(1, sizeof(char *));
+        app->env = calloc(1, sizeof(char *));
+        return app->name && app->callers && app->caller_groups && app->env ? 0 : -ENOMEM;
+}
+
+static void app_free(struct app_config *app) {
+        free(app->name);
+        strv_free(app->exec);
+        free(app->user);
+        strv_free(app->callers);
+        strv_free(app->caller_groups);
+        strv_free(app->env);
+        *app = (struct app_config) {};
+}
+
+/* The app of this section: the one being filled, or a new one. NULL when the section
+ * was seen before (a repeated [app X] would silently merge) or there are too many. */
+static struct app_config *app_for_section(struct parse_state *st, const char *name, char **why) {
+        struct config *cfg = st->cfg;
+        if (cfg->n_apps > 0 && STREQ(cfg->apps[cfg->n_apps - 1].name, name) && st->current_app_open)
+                return &cfg->apps[cfg->n_apps - 1];
+        if (config_find_app(cfg, name)) {
+                reason(why, "section [app %s] appears twice", name);
+                return NULL;
+        }
+        if (cfg->n_apps >= CONFIG_MAX_APPS) {
+                reason(why, "too many apps (at most %d)", CONFIG_MAX_APPS);
+                return NULL;
+        }
+        if (app_defaults(&cfg->apps[cfg->n_apps], name) < 0) {
+                *why = strdup("out of memory");
+                return NULL;
+        }
+        st->current_app_open = true;
+        return &cfg->apps[cfg->n_apps++];
+}
+
+static int set_key(struct parse_state *st, const struct key_def *table, size_t n, void *base, unsigned *seen,
+                   const char *section, const char *name, const char *value) {
+        char *r = NULL;
+        for (size_t i = 0; i < n; i++) {
+                const struct key_def *k = &table[i];
+                if (!STREQ(k->key, name))
+                        continue;
+                if (*seen & (1u << i)) {
+                        reason(&st->error, "duplicate key '%s' in [%s]", name, section);
+                        return 0;
+                }
+                *seen |= 1u << i;
+                bool may_be_empty = k->parse == parse_users || k->parse == parse_groups ||
+                                    k->parse == parse_env_names || k->parse == parse_sockets;
+                if (value[0] == '\0' && !may_be_empty) {
+                        reason(&st->error, "empty value for '%s'", name);
+                        return 0;
+                }
+                int ret = k->parse(value, (char *) base + k->offset, &r);
+                if (ret < 0) {
+                        st->error = r ? r : strdup(ret == -ENOMEM ? "out of memory" : "invalid value");
+                        return 0;
+                }
+                return 1;
+        }
+        reason(&st->error, "unknown key '%s' in [%s]", name, section);
+        return 0;
+}
+
+static int on_ini_entry(void *user, const char *section, const char *name, const char *value) {
+        struct parse_state *st = user;
+        const char *app = app_section_name(section);
+
+        if (!section_is_known(section)) {
+                reason(&st->error, section[0] ? "key '%s' in unknown section [%s]" : "key '%s' outside of any section",
+                       name, section);
+                return 0;
+        }
+        if (!STREQ(section, st->current_section)) {
+                snprintf(st->current_section, sizeof st->current_section, "%s", section);
+                st->current_app_open = false;
+        }
+        if (app) {
+                struct app_config *a = app_for_section(st, app, &st->error);
+                if (!a)
+                        return 0;
+                return set_key(st, app_key_table, ELEMENTSOF(app_key_table), a, &a->seen, section, name, value);
+        }
+        /* Only keys of this section: the table lists each key with its section. */
+        size_t first = 0, count = 0;
+        for (size_t i = 0; i < ELEMENTSOF(key_table); i++)
+                if (STREQ(key_table[i].section, section)) {
+                        if (!count)
+                                first = i;
+                        count++;
+                }
+        unsigned seen = st->seen >> first;
+        int ret = set_key(st, key_table + first, count, st->cfg, &seen, section, name, value);
+        st->seen |= seen << first;
+        return ret;
+}
+
+/* Line number (1-based) where key is set in section, 0 when not found: for errors that
+ * involve more than one key, which inih cannot attribute to a line. */
+static unsigned find_key_line(const char *text, const char *section, const char *key) {
+        char cur[128] = "";
+        unsigned line = 0;
+        for (const char *p = text; *p; ) {
+                line++;
+                const char *eol = strchrnul(p, '\n');
+                const char *s = p;
+                while (s < eol && isspace((unsigned char) *s))
+                        s++;
+                if (*s == '[') {
+                        const char *close = memchr(s, ']', (size_t) (eol - s));
+                        size_t n = close ? (size_t) (close - s - 1) : 0;
+                        if (n < sizeof cur) {
+                                memcpy(cur, s + 1, n);
+                                cur[n] = '\0';
+                        }
+                } else if (STREQ(cur, section) && strncmp(s, key, strlen(key)) == 0) {
+                        const char *t = s + strlen(key);
+                        while (t < eol && (*t == ' ' || *t == '\t'))
+                                t++;
+                        if (t < eol && (*t == '=' || *t == ':'))
+                                return line;
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return 0;
+}
+
+/* Line number of the first line that is exactly text (after leading whitespace). */
+static unsigned find_line(const char *text, const char *want) {
+        unsigned line = 0;
+        for (const char *p = text; *p; ) {
+                line++;
+                const char *eol = strchrnul(p, '\n');
+                while (p < eol && isspace((unsigned char) *p))
+                        p++;
+                size_t n = strlen(want);
+                if ((size_t) (eol - p) >= n && strncmp(p, want, n) == 0)
+                        return line;
+                p = *eol ? eol + 1 : eol;
+        }
+        return 0;
+}
+
+/* Checks inih cannot do: size, NUL bytes, line length, section headers (inih only reports
+ * sections that have keys). */
+static int prescan(const char *text, size_t len, unsigned *ret_line, char **ret_reason) {
+        if (memchr(text, '\0', len))
+                return reason(ret_reason, "file contains a NUL byte"), *ret_line = 0, -EINVAL;
+        unsigned line = 0, n_seen = 0;
+        char seen[CONFIG_MAX_APPS + 8][128];
+        for (const char *p = text; *p; ) {
+                line++;
+                const char *eol = strchrnul(p, '\n');
+                *ret_line = line;
+                if ((size_t) (eol - p) > CONFIG_MAX_LINE)
+                        return reason(ret_reason, "line longer than %d characters", CONFIG_MAX_LINE);
+                const char *s = p;
+                while (s < eol && isspace((unsigned char) *s))
+                        s++;
+                if (*s == '[') {
+                        const char *close = memchr(s, ']', (size_t) (eol - s));
+                        if (!close)
+                                return reason(ret_reason, "section header without ']'");
+                        char name[128];
+                        size_t n = (size_t) (close - s - 1);
+                        if (n >= sizeof name)
+                                return reason(ret_reason, "section name too long");
+                        memcpy(name, s + 1, n);
+                        name[n] = '\0';
+                        if (!section_is_known(name))
+                                return reason(ret_reason, "unknown section [%s]", name);
+                        /* inih would merge a repeated section into the first one. */
+                        for (unsigned i = 0; i < n_seen; i++)
+                                if (STREQ(seen[i], name))
+                                        return reason(ret_reason, "section [%s] appears twice", name);
+                        if (n_seen < ELEMENTSOF(seen))
+                                memcpy(seen[n_seen++], name, n + 1);
+                }
+                p = *eol ? eol + 1 : eol;
+        }
+        return 0;
+}
+
+static int cross_check(const struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
+        const struct ipv4_prefix *h = &cfg->ns.host_address, *n = &cfg->ns.ns_address;
+        uint32_t ha = ntohl(h->addr.s_addr), na = ntohl(n->addr.s_addr);
+
+        *ret_line = find_key_line(text, "namespace", "ns_address");
+        if (!*ret_line)
+                *ret_line = find_key_line(text, "namespace", "host_address");
+        if (h->prefixlen != n->prefixlen)
+                return reason(ret_reason, "host_address and ns_address must have the same prefix length");
+        uint32_t mask = h->prefixlen ? ~0u << (32 - h->prefixlen) : 0;
+        if ((ha & mask) != (na & mask))
+                return reason(ret_reason, "host_address and ns_address must be in the same subnet");
+        if (ha == na)
+                return reason(ret_reason, "host_address and ns_address must differ");
+        uint32_t bcast = (na & mask) | ~mask;
+        if ((ha & ~mask) == 0 || (na & ~mask) == 0 || ha == bcast || na == bcast)
+                return reason(ret_reason, "host_address and ns_address must not be the network or broadcast address");
+        uint8_t first = (uint8_t) (na >> 24);
+        if (first == 127 || first == 0 || first >= 224)
+                return reason(ret_reason, "addresses must be unicast and outside 127.0.0.0/8");
+        for (size_t i = 0; i < cfg->n_apps; i++) {
+                const struct app_config *a = &cfg->apps[i];
+                char header[128];
+                snprintf(header, sizeof header, "[app %s]", a->name);
+                *ret_line = find_line(text, header);
+                if (!a->exec)
+                        return reason(ret_reason, "[app %s] has no exec", a->name);
+                if (!a->user)
+                        return reason(ret_reason, "[app %s] has no user", a->name);
+        }
+        return 0;
+}
+
+int config_init(struct config *cfg) {
+        *cfg = (struct config) {
+                .ns.keep_on_exit = false,
+        };
+        struct { char **field; const char *value; } defaults[] = {
+                { &cfg->ns.name, "clearnet" },
+                { &cfg->ns.netns_dir, "/run/netns" },
+                { &cfg->ns.host_veth, "veth-clearnet" },
+                { &cfg->ns.ns_veth, "veth0" },
+                { &cfg->ns.nft_table, "clearnet" },
+                { &cfg->ns.resolv_conf, "/etc/resolv-over-clearnet.conf" },
+                { &cfg->ns.etc_netns_dir, "/etc/netns" },
+                { &cfg->daemon.socket, "/run/clearnet/nsd.sock" },
+                { &cfg->daemon.state_dir, "/run/clearnet" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(defaults); i++)
+                if (set_string(defaults[i].field, defaults[i].value) < 0) {
+                        config_free(cfg);
+                        return -ENOMEM;
+                }
+        static const char *const run_users[] = { "root", NULL }, *const none[] = { NULL };
+        if (strv_copy(run_users, &cfg->run.users) < 0 || strv_copy(none, &cfg->run.groups) < 0) {
+                config_free(cfg);
+                return -ENOMEM;
+        }
+        cfg->daemon.max_clients = 64;
+        cfg->run.pid_namespace = true;
+        if (strv_copy(run_users, &cfg->time.callers) < 0 || strv_copy(none, &cfg->time.caller_groups) < 0 ||
+            set_string(&cfg->portal.app, "portal-check") < 0 ||
+            set_string(&cfg->portal.url, "http://fedoraproject.org/static/hotspot.txt") < 0 ||
+            set_string(&cfg->portal.expect, "OK") < 0) {
+                config_free(cfg);
+                return -ENOMEM;
+        }
+        cfg->portal.timeout = 10;
+        cfg->time.threshold = 60;
+        (void) parse_ipv4_prefix("10.200.1.17/30", &cfg->ns.host_address);
+        (void) parse_ipv4_prefix("10.200.1.18/30", &cfg->ns.ns_address);
+        return 0;
+}
+
+void config_free(struct config *cfg) {
+        free(cfg->path);
+        free(cfg->ns.name);
+        free(cfg->ns.netns_dir);
+        free(cfg->ns.host_veth);
+        free(cfg->ns.ns_veth);
+        free(cfg->ns.nft_table);
+        free(cfg->ns.resolv_conf);
+        free(cfg->ns.etc_netns_dir);
+        free(cfg->daemon.socket);
+        free(cfg->daemon.state_dir);
+        strv_free(cfg->run.users);
+        strv_free(cfg->run.groups);
+        free(cfg->portal.app);
+        free(cfg->portal.url);
+        free(cfg->portal.expect);
+        strv_free(cfg->time.callers);
+        strv_free(cfg->time.caller_groups);
+        free(cfg->time.clock_file);
+        for (size_t i = 0; i < cfg->n_apps; i++)
+                app_free(&cfg->apps[i]);
+        *cfg = (struct config) {};
+}
+
+static int format_error(char **ret_error, const char *name, unsigned line, const char *why) {
+        int r;
+        if (line > 0)
+                r = asprintf(ret_error, "%s:%u: %s", name, line, why ? why : "syntax error");
+        else
+                r = asprintf(ret_error, "%s: %s", name, why ? why : "syntax error");
+        if (r < 0)
+                *ret_error = NULL;
+        return -EINVAL;
+}
+
+int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error) {
+        struct parse_state st = { .cfg = cfg, .name = name, .text = text };
+        _cleanup_free_ char *why = NULL;
+        unsigned line = 0;
+
+        *ret_error = NULL;
+        if (prescan(text, len, &line, &why) < 0)
+                return format_error(ret_error, name, line, why);
+
+        /* Debian's inih exposes its options as globals; '#' inline comments are used
+         * throughout our examples, and a key split over lines would only confuse. */
+        ini_inline_comment_prefixes = (char *) ";#";
+        ini_allow_inline_comments = true;
+        ini_allow_multiline = false;
+        ini_stop_on_first_error = true;
+        ini_use_stack = false;
+        ini_allow_realloc = true;
+        ini_max_line = CONFIG_MAX_LINE + 3;
+
+        int r = ini_parse_string(text, on_ini_entry, &st);
+        if (r != 0) {
+                _cleanup_free_ char *err = st.error;
+                if (r < 0)
+                        return format_error(ret_error, name, 0, "out of memory");
+                return format_error(ret_error, name, (unsigned) r, err ? err : "syntax error (expected 'key = value' or '[section]')");
+        }
+        if (cross_check(cfg, text, &line, &why) < 0)
+                return format_error(ret_error, name, line, why);
+        return 0;
+}
+
+int config_load(struct config *cfg, const char *path, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        *ret_error = NULL;
+        int r = read_file_limited(path, CONFIG_MAX_SIZE, &text, &len);
+        if (r < 0) {
+                if (asprintf(ret_error, "%s: %s", path,
+                             r == -EFBIG ? "file larger than 64 KiB" : strerror(-r)) < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+        r = set_string(&cfg->path, path);
+        if (r < 0)
+                return r;
+        return config_load_string(cfg, path, text, len, ret_error);
+}

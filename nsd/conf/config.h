@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The config file (INI, parsed with inih): defaults, parsing, validation. */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "strv.h"
+#include "url.h"
+
+#define CONFIG_DEFAULT_PATH CLEARNET_SYSCONFDIR "/clearnet/clearnet.conf"
+#define CONFIG_MAX_SIZE (64 * 1024)
+#define CONFIG_MAX_LINE 1024
+
+struct ipv4_prefix {
+        struct in_addr addr;   /* network byte order */
+        uint8_t prefixlen;
+};
+
+struct namespace_config {
+        char *name;            /* also the file name under netns_dir */
+        char *netns_dir;
+        char *host_veth;
+        char *ns_veth;
+        struct ipv4_prefix host_address;
+        struct ipv4_prefix ns_address;
+        char *nft_table;
+        char *resolv_conf;
+        char *etc_netns_dir;   /* where `ip netns exec` looks for per-netns /etc files */
+        bool keep_on_exit;
+};
+
+struct daemon_config {
+        char *socket;
+        char *state_dir;       /* original sysctl values, so a later --teardown can restore them */
+        unsigned max_clients;  /* connections served at once; the next gets "busy" */
+};
+
+
+/* [run]: who may run arbitrary commands (as themselves). */
+struct run_config {
+        strv users;
+        strv groups;
+        bool pid_namespace;    /* each command in its own PID namespace: nothing outlives it */
+};
+
+enum app_args { APP_ARGS_NONE, APP_ARGS_URL };
+enum app_home { APP_HOME_TMPFS, APP_HOME_KEEP };
+enum app_socket {
+        APP_SOCKET_WAYLAND = 1 << 0,
+        APP_SOCKET_PIPEWIRE = 1 << 1,
+        APP_SOCKET_PULSE = 1 << 2,
+        APP_SOCKET_X11 = 1 << 3,
+};
+
+#define CONFIG_MAX_APPS 32
+#define APP_URL_MAX 2048
+/* What a caller may add to an app with args = url, and [portal] url: an http or https URL
+ * without control characters or spaces, at most APP_URL_MAX long. */
+static inline bool app_url_is_valid(const char *url) { return url_is_http(url, APP_URL_MAX); }
+
+/* [app NAME]: a fixed command, run as a fixed user, for the listed callers. */
+struct app_config {
+        char *name;
+        strv exec;             /* argv; exec[0] absolute */
+        enum app_args args;
+        char *user;
+        strv callers;
+        strv caller_groups;
+        bool enabled;
+        unsigned instances;    /* 0: no limit */
+        enum app_home home;
+        unsigned sockets;      /* enum app_socket bits */
+        strv env;              /* variable names passed through from the caller */
+        bool pid_namespace;
+        unsigned seen;         /* keys set, for duplicates */
+};
+
+/* [portal]: the captive-portal check, an [app] run as its own user (clearnet). */
+struct portal_config {
+        char *app;             /* the [app NAME] that is the check program */
+        char *url;             /* NetworkManager's (Fedora's) connectivity check by default */
+        char *expect;          /* the body that means "online" */
+        unsigned timeout;      /* seconds, for the whole check */
+};
+
+/* [time]: who may have nsd set the clock from the check's Date:, and when. */
+struct time_config {
+        strv callers;
+        strv caller_groups;
+        unsigned threshold;    /* set the clock only when it is off by more (seconds) */
+        char *clock_file;      /* testing aid: a file that stands in for the system clock */
+};
+
+struct config {
+        char *path;
+        struct namespace_config ns;
+        struct daemon_config daemon;
+        struct run_config run;
+        struct portal_config portal;
+        struct time_config time;
+        struct app_config apps[CONFIG_MAX_APPS];
+        size_t n_apps;
+};
+
+const struct app_config *config_find_app(const struct config *cfg, const char *name);
+
+/* Fill *cfg with the defaults. */
+int config_init(struct config *cfg);
+void config_free(struct config *cfg);
+
+/* Parse a file over the defaults. On failure returns a negative errno and, when the file
+ * itself is at fault, a "file:line: reason" message in ret_error (caller frees). */
+int config_load(struct config *cfg, const char *path, char **ret_error);
+/* Same, from a buffer; name is used in messages. */
+int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error);
+
+/* Helpers also used by tests. */
+int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret);
+int parse_bool(const char *s, bool *ret);
+bool ifname_is_valid(const char *s);

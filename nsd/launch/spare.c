@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "launch/spare.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <linux/openat2.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clearnet/protocol.h"
+#include "net/dns.h"
+#include "util.h"
+
+/* Holds a request at the protocol's limits (a 64 KiB message) as nsd expands it, with room
+ * to spare; pages never touched cost nothing. */
+#define ARENA_SIZE (512 * 1024)
+
+/* --- the request, copied into the shared region --------------------------------------------
+ * The spare is a fork of nsd: the config, the app and the seccomp filter are at the same
+ * addresses in both, and so is the region. What the request points to that lives
+ * elsewhere in nsd (the target, argv, envp, cwd) is copied in. */
+
+struct arena {
+        char *base;
+        size_t used;
+};
+
+static void *arena_alloc(struct arena *a, size_t size, size_t align) {
+        size_t at = (a->used + align - 1) & ~(align - 1);
+        if (at > ARENA_SIZE || size > ARENA_SIZE - at)
+                return NULL;
+        a->used = at + size;
+        return a->base + at;
+}
+
+static char *arena_strdup(struct arena *a, const char *s) {
+        size_t n = strlen(s) + 1;
+        char *d = arena_alloc(a, n, 1);
+        return d ? memcpy(d, s, n) : NULL;
+}
+
+static char **arena_strv(struct arena *a, char **l) {
+        size_t n = 0;
+        while (l[n])
+                n++;
+        char **d = arena_alloc(a, (n + 1) * sizeof *d, alignof(char *));
+        for (size_t i = 0; d && i < n; i++)
+                if (!(d[i] = arena_strdup(a, l[i])))
+                        return NULL;
+        if (d)
+                d[n] = NULL;
+        return d;
+}
+
+static int arena_copy_request(void *base, const struct spawn_request *req) {
+        struct arena a = { .base = base };
+        struct spawn_request *r = arena_alloc(&a, sizeof *r, alignof(struct spawn_request));
+        struct target *t = arena_alloc(&a, sizeof *t, alignof(struct target));
+        if (!r || !t)
+                return -E2BIG;
+        *r = *req;
+        *t = *req->sandbox.target;
+        r->sandbox.target = t;
+        r->stdio = NULL;        /* they come over the socket */
+        r->argv = arena_strv(&a, req->argv);
+        r->envp = arena_strv(&a, req->envp);
+        r->cwd = req->cwd ? arena_strdup(&a, req->cwd) : NULL;
+        if (!r->argv || !r->envp || (req->cwd && !r->cwd))
+                return -E2BIG;
+        return 0;
+}
+
+/* --- what may go stale ------------------------------------------------------------------ */
+
+static int fingerprint_take(const struct spawn_request *base, struct spare_fingerprint *ret) {
+        const struct config *cfg = base->sandbox.cfg;
+        char dns[PATH_MAX];
+        struct stat st;
+        *ret = (struct spare_fingerprint) {};
+        if (!realpath("/etc/resolv.conf", ret->resolv_path))
+                return negative_errno();
+        if (realpath("/etc/nsswitch.conf", ret->nsswitch_path) && stat(ret->nsswitch_path, &ret->nsswitch) < 0)
+                return negative_errno();
+        int r = dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns);
+        if (r < 0)
+                return r;
+        if (stat(dns, &st) < 0)
+                return negative_errno();
+        ret->dns_dev = st.st_dev;
+        ret->dns_ino = st.st_ino;
+        if (fstat(base->netns_fd, &st) < 0)
+                return negative_errno();
+        ret->netns_dev = st.st_dev;
+        ret->netns_ino = st.st_ino;
+        return sandbox_hidden_present(cfg, &ret->hidden);
+}
+
+static bool fingerprint_same(const struct spare_fingerprint *a, const struct spare_fingerprint *b) {
+        return STREQ(a->resolv_path, b->resolv_path) && STREQ(a->nsswitch_path, b->nsswitch_path) &&
+               a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && stat_same_version(&a->nsswitch, &b->nsswitch) &&
+               a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino && a->hidden == b->hidden;
+}
+
+/* --- the spare's side ------------------------------------------------------------------ */
+
+/* Wait for the request; nsd gone (EOF) or anything odd: just end. */
+static _Noreturn void spare_wait(int ctl, const void *arena, int exec_w, int status_w, int sigfd,
+                                 struct sandbox_prepared *prepared) {
+        char byte;
+        int fds[PROTO_REQUEST_FDS];
+        size_t len, nfds;
+        /* Ready: nsd hands a request only to a spare that said so (one stuck in its setup
+         * would hold the launch up). */
+        int r = proto_send(ctl, "", 1, NULL, 0);
+        /* nsd gone, or a request that is not one: the launch, if any, fails rather than
+         * seems to have run. */
+        if (r == 0 && (r = proto_recv(ctl, &byte, sizeof byte, &len, fds, PROTO_REQUEST_FDS, &nfds)) == 0 &&
+            nfds != PROTO_REQUEST_FDS)
+                r = -EBADMSG;
+        if (r < 0)
+                child_fail(exec_w, r, "receive the request");
+        close(ctl);
+        struct spawn_request req = *(const struct spawn_request *) arena;
+        req.stdio = fds;
+        req.seccomp_loaded = true;
+        spawn_child_launch(&req, prepared, exec_w, status_w, sigfd);
+}
+
+/* --- nsd's side ------------------------------------------------------------------------ */
+
+int spare_start(const struct spawn_request *base, struct spare *ret) {
+        struct spare sp = SPARE_NONE;
+        /* Before the fork: a mount after this point may or may not be in the spare's copy;
+         * either way it is seen, and the spare not used. */
+        sp.mounts = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        if (sp.mounts < 0)
+                return negative_errno();
+        int r = fingerprint_take(base, &sp.fingerprint);
+        if (r < 0) {
+                spare_discard(&sp);
+                return r;
+        }
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                r = negative_errno();
+                spare_discard(&sp);
+                return r;
+        }
+        sp.arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (sp.arena == MAP_FAILED) {
+                r = negative_errno();
+                sp.arena = NULL;
+                close(pair[0]);
+                close(pair[1]);
+                spare_discard(&sp);
+                return r;
+        }
+        int exec_w, status_w;
+        r = spawn_fork(base, true, &sp.child, &exec_w, &status_w);
+        if (r == 0 && sp.child.pid == 0) {
+                close(pair[0]);
+                struct sandbox_prepared prepared;
+                int sigfd;
+                spawn_child_setup(base, exec_w, status_w, pair[1], &prepared, &sigfd);
+                /* Ahead too: loading it (a JIT compile) was a tenth of a launch. Nothing a
+                 * command's launch does after this needs a call it denies. */
+                int e = sandbox_load_seccomp(base->seccomp);
+                if (e < 0)
+                        child_fail(exec_w, e, "load the seccomp filter");
+                spare_wait(pair[1], sp.arena, exec_w, status_w, sigfd, &prepared);
+        }
+        close(pair[1]);
+        sp.ctl = pair[0];
+        if (r < 0) {
+                sp.child = SPARE_NONE.child;
+                spare_discard(&sp);
+                return r;
+        }
+        /* Children nsd forks later (other launches) must not map this spare's request. */
+        (void) madvise(sp.arena, ARENA_SIZE, MADV_DONTFORK);
+        *ret = sp;
+        return 0;
+}
+
+/* Ready (its setup done), not exited, no failure of its setup reported, and no mount
+ * made or removed in nsd's mount namespace since it was forked. */
+static bool alive_and_current(const struct spare *sp) {
+        struct pollfd p[] = {
+                { .fd = sp->ctl, .events = POLLIN },
+                { .fd = sp->child.pidfd, .events = POLLIN },
+                { .fd = sp->child.exec_pipe, .events = POLLIN },
+                { .fd = sp->mounts, .events = POLLPRI },
+        };
+        return poll(p, ELEMENTSOF(p), 0) == 1 && p[0].revents == POLLIN;
+}
+
+/* stat() of path as the process whose root is rootfd sees it: absolute symlinks on the
+ * way (/var/run -> /run) resolve in that root too, not in nsd's. */
+static int stat_in_root(int rootfd, const char *path, struct stat *ret) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        _cleanup_close_ int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd < 0 || fstat(fd, ret) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* What the spare sees, through its root: its mounts can also go without a mount event in
+ * nsd's namespace. The kernel detaches, in every other mount namespace, a mount on a file
+ * or directory that the host replaces (rename) or removes: a resolv.conf rewritten by
+ * rename, a service's runtime directory made anew. */
+static bool view_intact(const struct spare *sp, const struct config *cfg) {
+        char root[64];
+        struct stat in, out;
+        snprintf(root, sizeof root, "/proc/%d/root", (int) sp->child.pid);
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return false;
+        /* /etc/resolv.conf's target shows the clearnet file. */
+        if (stat_in_root(rootfd, sp->fingerprint.resolv_path, &in) < 0 || in.st_dev != sp->fingerprint.dns_dev ||
+            in.st_ino != sp->fingerprint.dns_ino)
+                return false;
+        /* Every directory to hide that the host has is covered (another file system), or
+         * out of sight anyway (under the private /tmp, say). */
+        const char *hidden[SANDBOX_HIDDEN_DIRS];
+        char sockdir[PATH_MAX];
+        if (sandbox_hidden_dirs(cfg, hidden, sockdir) < 0)
+                return false;
+        for (size_t i = 0; i < SANDBOX_HIDDEN_DIRS; i++) {
+                if (stat(hidden[i], &out) < 0 || !S_ISDIR(out.st_mode))
+                        continue;
+                int r = stat_in_root(rootfd, hidden[i], &in);
+                if ((r < 0 && r != -ENOENT) || (r == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino))
+                        return false;
+        }
+        return true;
+}
+
+bool spare_suits(const struct spawn_request *req) {
+        /* An app's own mounts come after the filter, which denies mount(). */
+        return spawn_wants_pidns(req) && !req->sandbox.app;
+}
+
+bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
+        if (sp->child.pid <= 0 || !spare_suits(req) || !alive_and_current(sp))
+                return false;
+        struct spare_fingerprint now;
+        return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint) &&
+               view_intact(sp, req->sandbox.cfg);
+}
+
+int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret) {
+        /* Its "ready" first: a Unix socket closed with data unread resets its peer. */
+        char ready;
+        if (recv(sp->ctl, &ready, 1, MSG_DONTWAIT) != 1) {
+                spare_discard(sp);
+                return -EAGAIN;
+        }
+        int r = arena_copy_request(sp->arena, req);
+        if (r == 0)
+                r = proto_send(sp->ctl, "", 1, req->stdio, PROTO_REQUEST_FDS);
+        if (r < 0) {
+                spare_discard(sp);
+                return r;
+        }
+        *ret = sp->child;
+        sp->child = SPARE_NONE.child;
+        spare_discard(sp);      /* what is left of it in nsd */
+        return 0;
+}
+
+static void *reap(void *pid) {
+        (void) waitpid((pid_t) (intptr_t) pid, NULL, 0);
+        return NULL;
+}
+
+/* Killed, it is reaped by a thread of its own: its exit (the teardown of its namespaces,
+ * or a close it is stuck in that only its file's server can end) never holds nsd up. */
+static void kill_and_reap(pid_t pid) {
+        kill(pid, SIGKILL);
+        if (start_detached_thread(reap, (void *) (intptr_t) pid) < 0)
+                (void) waitpid(pid, NULL, WNOHANG);     /* else a zombie until nsd exits */
+}
+
+void spare_discard(struct spare *sp) {
+        if (sp->child.pid > 0)
+                kill_and_reap(sp->child.pid);
+        closep(&sp->child.pidfd);
+        closep(&sp->child.exec_pipe);
+        closep(&sp->child.status_pipe);
+        closep(&sp->ctl);
+        closep(&sp->mounts);
+        if (sp->arena)
+                munmap(sp->arena, ARENA_SIZE);
+        *sp = SPARE_NONE;
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "launch/spawn.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "server/fdcloser.h"
+#include "launch/pidns.h"
+#include "util.h"
+
+extern char **environ;
+
+static const char *env_get(char **env, size_t n, const char *key) {
+        size_t klen = strlen(key);
+        for (size_t i = 0; i < n; i++)
+                if (strncmp(env[i], key, klen) == 0 && env[i][klen] == '=')
+                        return env[i] + klen + 1;
+        return NULL;
+}
+
+static bool plain_name(const char *s, size_t max) {
+        if (!s || !*s || strlen(s) >= max || STREQ(s, ".") || STREQ(s, ".."))
+                return false;
+        for (; *s; s++)
+                if (*s == '/' || (unsigned char) *s <= 0x20 || (unsigned char) *s >= 0x7f)
+                        return false;
+        return true;
+}
+
+void spawn_runtime_from_env(const struct proto_request *req, uid_t caller_uid, struct sandbox *sb) {
+        char want[64];
+        snprintf(want, sizeof want, "/run/user/%u", (unsigned) caller_uid);
+        const char *xdg = env_get(req->env, req->envc, "XDG_RUNTIME_DIR");
+        struct stat st;
+        /* Only the caller's own runtime dir, whatever the variable says. */
+        if (xdg && STREQ(xdg, want) && lstat(want, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == caller_uid)
+                snprintf(sb->runtime_dir, sizeof sb->runtime_dir, "%s", want);
+        /* Only a Wayland socket's name: any other socket the caller owns there (its session
+         * bus, say) must not be reachable by naming it here. */
+        const char *wl = env_get(req->env, req->envc, "WAYLAND_DISPLAY");
+        if (plain_name(wl, sizeof sb->wayland_display) && strncmp(wl, "wayland-", 8) == 0 &&
+            wl[8] && strspn(wl + 8, "0123456789") == strlen(wl + 8))
+                snprintf(sb->wayland_display, sizeof sb->wayland_display, "%s", wl);
+        const char *d = env_get(req->env, req->envc, "DISPLAY");
+        if (d && d[0] == ':' && d[1] && strspn(d + 1, "0123456789") == strcspn(d + 1, ".") &&
+            strspn(d + 1, "0123456789") < 8)
+                snprintf(sb->x11_display, sizeof sb->x11_display, "%.*s", (int) strspn(d + 1, "0123456789"), d + 1);
+}
+
+int spawn_build_argv(const struct app_config *app, const struct proto_request *req, char ***ret) {
+        char **l = NULL;
+        int r = 0;
+        if (app) {
+                for (strv w = app->exec; *w && r == 0; w++)
+                        r = strv_push(&l, *w);
+                /* Policy checked it is an http(s) URL, so it cannot be read as an option. */
+                if (r == 0 && req->argc == 1)
+                        r = strv_push(&l, req->argv[0]);
+        } else
+                for (size_t i = 0; i < req->argc && r == 0; i++)
+                        r = strv_push(&l, req->argv[i]);
+        if (r < 0) {
+                strv_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+/* An app may run as another user than its caller: a value must not point it at files the
+ * caller made (LANG=/home/caller/x, TZ=/..., TZ=:/...). "Europe/Paris" is fine. */
+static bool app_env_value_ok(const char *v) {
+        if (v[0] == '/' || (v[0] == ':' && strchr(v, '/')) || strstr(v, ".."))
+                return false;
+        for (const char *p = v; *p; p++)
+                if ((unsigned char) *p < 0x20 || (unsigned char) *p >= 0x7f)
+                        return false;
+        return true;
+}
+
+int spawn_build_env(const struct app_config *app, const struct target *t, const struct proto_request *req,
+                    const struct sandbox *sb, char ***ret) {
+        char **l = NULL;
+        int r = 0;
+        bool have_path = false;
+        for (size_t i = 0; i < req->envc && r == 0; i++) {
+                const char *e = req->env[i];
+                size_t klen = strcspn(e, "=");
+                char key[128];
+                if (klen >= sizeof key)
+                        continue;
+                memcpy(key, e, klen);
+                key[klen] = '\0';
+                bool ok = app ? strv_contains(app->env, key) && app_env_value_ok(e + klen + 1)
+                              : proto_env_kept_for_command(e);
+                if (!ok)
+                        continue;
+                have_path |= STREQ(key, "PATH");
+                r = strv_push(&l, e);
+        }
+        if (r == 0)
+                r = strv_pushf(&l, "HOME=%s", t->home);
+        if (r == 0)
+                r = strv_pushf(&l, "USER=%s", t->name);
+        if (r == 0)
+                r = strv_pushf(&l, "LOGNAME=%s", t->name);
+        if (r == 0)
+                r = strv_pushf(&l, "SHELL=%s", t->shell);
+        if (r == 0 && !have_path)
+                r = strv_push(&l, "PATH=/usr/local/bin:/usr/bin:/bin");
+        if (r == 0 && app && sb->runtime_dir[0]) {
+                r = strv_pushf(&l, "XDG_RUNTIME_DIR=/run/user/%u", (unsigned) t->uid);
+                if (r == 0 && (app->sockets & APP_SOCKET_WAYLAND) && sb->wayland_display[0])
+                        r = strv_pushf(&l, "WAYLAND_DISPLAY=%s", sb->wayland_display);
+        }
+        if (r == 0 && app && (app->sockets & APP_SOCKET_X11) && sb->x11_display[0])
+                r = strv_pushf(&l, "DISPLAY=:%s", sb->x11_display);
+        if (r == 0 && !l)
+                r = strv_push(&l, "PATH=/usr/local/bin:/usr/bin:/bin");
+        if (r < 0) {
+                strv_free(l);
+                return r;
+        }
+        *ret = l;
+        return 0;
+}
+
+_Noreturn void child_fail(int pipe_fd, int error, const char *what) {
+        struct spawn_failure f = { .error = error < 0 ? -error : error };
+        snprintf(f.what, sizeof f.what, "%s", what);
+        (void) write_all(pipe_fd, &f, sizeof f);
+        _exit(PROTO_EXIT_STATUS_FAILURE);
+}
+
+static int cmp_int(const void *a, const void *b) {
+        return *(const int *) a - *(const int *) b;
+}
+
+/* Close every fd from 3 up but those in keep[] (negative ones are no fd). */
+static int close_all_but(int *keep, size_t n) {
+        size_t n_valid = 0;
+        for (size_t i = 0; i < n; i++)
+                if (keep[i] >= 3)
+                        keep[n_valid++] = keep[i];
+        qsort(keep, n_valid, sizeof keep[0], cmp_int);
+        unsigned from = 3;
+        for (size_t i = 0; i <= n_valid; i++) {
+                unsigned to = i < n_valid ? (unsigned) keep[i] : ~0U;
+                if (to > from && syscall(SYS_close_range, from, i < n_valid ? to - 1 : to, 0) < 0)
+                        return negative_errno();
+                from = i < n_valid ? to + 1 : from;
+        }
+        return 0;
+}
+
+/* Set up after the user switch, which clears it: a child whose nsd is gone ends. In a PID
+ * namespace getppid() is 0 whoever the parent is, so nsd's pidfd tells instead. */
+static bool nsd_alive(const struct spawn_request *req, bool in_pidns) {
+        if (!in_pidns)
+                return getppid() == req->nsd_pid;
+        struct pollfd p = { .fd = req->nsd_pidfd, .events = POLLIN };
+        return poll(&p, 1, 0) == 0;
+}
+
+struct program {
+        const struct spawn_request *req;
+        int pipe_fd;
+        bool new_session;       /* in a PID namespace: init has the child's session */
+};
+
+/* The last steps before the program runs: never returns. */
+static int exec_program(void *p) {
+        const struct program *prog = p;
+        const struct spawn_request *req = prog->req;
+        if (prog->new_session && setsid() < 0)
+                child_fail(prog->pipe_fd, errno, "start a new session");
+        if (!req->cwd || chdir(req->cwd) < 0)
+                if (chdir(req->sandbox.target->home) < 0 && chdir("/") < 0)
+                        child_fail(prog->pipe_fd, errno, "change directory");
+        /* execvp() searches the PATH of environ: the command's, not nsd's. */
+        environ = req->envp;
+        execvp(req->argv[0], req->argv);
+        child_fail(prog->pipe_fd, errno, "exec");
+}
+
+void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status_fd, int keep_fd,
+                       struct sandbox_prepared *ret_prepared, int *ret_sigfd) {
+        const bool in_pidns = status_fd >= 0;
+        const char *what = "start";
+        int r;
+        *ret_sigfd = -1;
+        /* nsd's fds (other clients' connections among them) go at once: a spare may wait
+         * long, and a connection it held would not end when nsd closes it. */
+        const int *stdio = base->stdio;
+        int keep[] = { pipe_fd, status_fd, keep_fd, base->netns_fd, base->nsd_pidfd,
+                       stdio ? stdio[0] : -1, stdio ? stdio[1] : -1, stdio ? stdio[2] : -1 };
+        if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
+                child_fail(pipe_fd, r, "close inherited fds");
+        /* select() users among the programs expect the usual limit, not nsd's. */
+        fdcloser_child_limits();
+        /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
+         * ignored, a shell may have it ignore SIGINT). */
+        for (int sig = 1; sig < NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        signal(sig, SIG_DFL);
+        if (in_pidns) {
+                if ((*ret_sigfd = pidns_init_signals()) < 0)
+                        child_fail(pipe_fd, *ret_sigfd, "set up signals");
+        } else {
+                sigset_t none;
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+        }
+        /* Until the user switch (which clears it, and sets it again): a child whose nsd is
+         * gone, a spare waiting for a request say, ends. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                child_fail(pipe_fd, errno, "watch the parent");
+        if (setsid() < 0)
+                child_fail(pipe_fd, errno, "start a new session");
+        if (setns(base->netns_fd, CLONE_NEWNET) < 0)
+                child_fail(pipe_fd, errno, "join the clearnet namespace");
+        if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
+                child_fail(pipe_fd, errno, "create mount and IPC namespaces");
+        if ((r = sandbox_prepare(base->sandbox.cfg, ret_prepared, &what)) < 0)
+                child_fail(pipe_fd, r, what);
+        if (in_pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+                child_fail(pipe_fd, errno, "mount /proc for the PID namespace");
+}
+
+void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd, int status_fd,
+                        int sigfd) {
+        const bool in_pidns = status_fd >= 0;
+        const char *what = "start";
+        int r;
+        if ((r = sandbox_finish(&req->sandbox, prepared, &what)) < 0)
+                child_fail(pipe_fd, r, what);
+
+        /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
+         * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
+        for (int i = 0; i < 3; i++)
+                if (dup2(req->stdio[i], i) < 0)
+                        child_fail(pipe_fd, errno, "set up stdio");
+        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1 };
+        if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
+                child_fail(pipe_fd, r, "close inherited fds");
+
+        if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, req->seccomp_loaded, &what)) < 0)
+                child_fail(pipe_fd, r, what);
+        if (!nsd_alive(req, in_pidns))
+                child_fail(pipe_fd, ESRCH, "watch the parent");
+        struct program prog = { .req = req, .pipe_fd = pipe_fd, .new_session = in_pidns };
+        if (in_pidns) {
+                close(req->nsd_pidfd);
+                r = pidns_run_program(sigfd, status_fd, pipe_fd, exec_program, &prog);
+                child_fail(pipe_fd, r, "start the program in the PID namespace");
+        }
+        exec_program(&prog);
+        _exit(PROTO_EXIT_STATUS_FAILURE); /* not reached */
+}
+
+bool spawn_wants_pidns(const struct spawn_request *req) {
+        return req->sandbox.app ? req->sandbox.app->pid_namespace : req->sandbox.cfg->run.pid_namespace;
+}
+
+int spawn_fork(const struct spawn_request *base, bool in_pidns, struct spawn_child *ret, int *ret_exec_w,
+               int *ret_status_w) {
+        _cleanup_close_ int exec_r = -1, exec_w = -1, status_r = -1, status_w = -1;
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return negative_errno();
+        exec_r = p[0];
+        exec_w = p[1];
+        if (in_pidns) {
+                if (pipe2(p, O_CLOEXEC) < 0)
+                        return negative_errno();
+                status_r = p[0];
+                status_w = p[1];
+        }
+        pid_t pid;
+        int r = 0;
+        if (in_pidns)
+                r = pidns_fork(base->nsd_pidns_fd, &pid);
+        else if ((pid = fork()) < 0)
+                r = negative_errno();
+        if (r < 0)
+                return r;
+        if (pid == 0) {
+                closep(&exec_r);
+                closep(&status_r);
+                *ret = (struct spawn_child) { .pid = 0, .pidfd = -1, .exec_pipe = -1, .status_pipe = -1 };
+                *ret_exec_w = TAKE_FD(exec_w);
+                *ret_status_w = TAKE_FD(status_w);
+                return 0;
+        }
+        int pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                r = negative_errno();
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return r;
+        }
+        fcntl(exec_r, F_SETFL, O_NONBLOCK);
+        if (status_r >= 0)
+                fcntl(status_r, F_SETFL, O_NONBLOCK);
+        *ret = (struct spawn_child) { .pid = pid, .pidfd = pidfd, .exec_pipe = TAKE_FD(exec_r),
+                                      .status_pipe = TAKE_FD(status_r) };
+        return 0;
+}
+
+int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
+        const bool in_pidns = spawn_wants_pidns(req);
+        int exec_w, status_w;
+        int r = spawn_fork(req, in_pidns, ret, &exec_w, &status_w);
+        if (r < 0 || ret->pid > 0)
+                return r;
+        /* The child: straight through. */
+        struct sandbox_prepared prepared;
+        int sigfd;
+        spawn_child_setup(req, exec_w, status_w, -1, &prepared, &sigfd);
+        spawn_child_launch(req, &prepared, exec_w, status_w, sigfd);
+}

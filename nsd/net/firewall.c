@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "net/firewall.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/link.h"
+#include "util.h"
+
+/* Host side. Verdicts are not final across tables: our accepts only let traffic past our
+ * own chains, our drops and rejects are final. */
+static const char host_template[] =
+        "table inet %1$s\n"
+        "delete table inet %1$s\n"
+        "table inet %1$s {\n"
+        /* The host offers no service to the namespace: not loopback, not its addresses. */
+        "  chain input {\n"
+        "    type filter hook input priority filter - 10; policy accept;\n"
+        "    iifname \"%2$s\" meta l4proto tcp reject with tcp reset\n"
+        "    iifname \"%2$s\" reject with icmpx admin-prohibited\n"
+        "  }\n"
+        "  chain forward {\n"
+        "    type filter hook forward priority filter - 10; policy accept;\n"
+        "    iifname \"%2$s\" jump from_ns\n"
+        "    oifname \"%2$s\" jump to_ns\n"
+        "%5$s"
+        "  }\n"
+        /* New TCP and UDP from the namespace's own address, out to anything but the host's
+         * own links and other local namespaces (veths, and other clearnet instances). */
+        "  chain from_ns {\n"
+        "    meta nfproto != ipv4 drop\n"
+        "    ip saddr != %3$s drop\n"
+        "    ct state established accept\n"
+        "    ct state related meta l4proto icmp accept\n"
+        "    oifname { \"%2$s\", \"lo\" } drop\n"
+        /* Links to other local namespaces, containers, VMs and tunnels are no way out. */
+        "    meta oifkind { \"veth\", \"tun\", \"wireguard\", \"vxlan\", \"ipvlan\", \"dummy\" } drop\n"
+        /* A host port forward (DNAT of a host address to a container) is the host. */
+        "    ct status dnat drop\n"
+        "    oifgroup %6$u drop\n"
+        "    meta l4proto { tcp, udp } ct state new accept\n"
+        "    drop\n"
+        "  }\n"
+        /* Only replies and ICMP errors for those flows go back in. */
+        "  chain to_ns {\n"
+        "    meta nfproto != ipv4 drop\n"
+        "    ip daddr != %3$s drop\n"
+        "    ct state established accept\n"
+        "    ct state related meta l4proto icmp accept\n"
+        "    drop\n"
+        "  }\n"
+        /* The host opens no connection into the namespace; related lets our rejects out. */
+        "  chain output {\n"
+        "    type filter hook output priority filter - 10; policy accept;\n"
+        "    oifname \"%2$s\" ct state established,related accept\n"
+        "    oifname \"%2$s\" drop\n"
+        "  }\n"
+        "  chain postrouting {\n"
+        "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
+        "    ip saddr %4$s oifname != \"%2$s\" masquerade\n"
+        "  }\n"
+        "}\n";
+
+/* nsd turned forwarding on, so the host must not become a router for anyone else. */
+static const char guard_rule[] =
+        "    iifgroup != %1$u oifgroup != %1$u drop\n";
+
+/* Inside the namespace: root in there can undo this, which is why the host enforces it too. */
+static const char ns_template[] =
+        "table inet %1$s\n"
+        "delete table inet %1$s\n"
+        "table inet %1$s {\n"
+        "  chain input {\n"
+        "    type filter hook input priority filter; policy drop;\n"
+        "    iif \"lo\" meta nfproto ipv4 accept\n"
+        "    meta nfproto ipv4 ct state established,related accept\n"
+        "  }\n"
+        "  chain forward {\n"
+        "    type filter hook forward priority filter; policy drop;\n"
+        "  }\n"
+        "  chain output {\n"
+        "    type filter hook output priority filter; policy accept;\n"
+        "    meta nfproto != ipv4 drop\n"
+        "    oifname \"%2$s\" ip saddr != %3$s drop\n"
+        "  }\n"
+        "}\n";
+
+static int format_addr(const struct in_addr *a, int prefixlen, char *buf, size_t size) {
+        char text[INET_ADDRSTRLEN];
+        if (!inet_ntop(AF_INET, a, text, sizeof text))
+                return -EINVAL;
+        if (prefixlen >= 0)
+                snprintf(buf, size, "%s/%d", text, prefixlen);
+        else
+                snprintf(buf, size, "%s", text);
+        return 0;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+int firewall_host_ruleset(const struct firewall_params *p, char **ret) {
+        char addr[32], net[32], guard[128] = "";
+        struct in_addr n = p->ns_address.addr;
+        uint32_t m = p->ns_address.prefixlen ? ~0u << (32 - p->ns_address.prefixlen) : 0;
+        n.s_addr = htonl(ntohl(n.s_addr) & m);
+        if (format_addr(&p->ns_address.addr, -1, addr, sizeof addr) < 0 ||
+            format_addr(&n, p->ns_address.prefixlen, net, sizeof net) < 0)
+                return -EINVAL;
+        if (p->guard_forwarding)
+                snprintf(guard, sizeof guard, guard_rule, (unsigned) CLEARNET_LINK_GROUP);
+        if (asprintf(ret, host_template, p->table, p->host_veth, addr, net, guard,
+                     (unsigned) CLEARNET_LINK_GROUP) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int firewall_ns_ruleset(const struct firewall_params *p, char **ret) {
+        char addr[32];
+        if (format_addr(&p->ns_address.addr, -1, addr, sizeof addr) < 0)
+                return -EINVAL;
+        if (asprintf(ret, ns_template, p->table, p->ns_veth, addr) < 0)
+                return -ENOMEM;
+        return 0;
+}
+#pragma GCC diagnostic pop

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "net/instance.h"
+#include "nft.h"
+
+#include <malloc.h>
+#include <netlink/netlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "net/dns.h"
+#include "net/firewall.h"
+#include "net/link.h"
+#include "log.h"
+#include "net/netns.h"
+#include "net/nl.h"
+#include "net/sysctl.h"
+#include "util.h"
+
+static int fail(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char **ret_error, int r, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (r < 0 && msg) {
+                if (asprintf(ret_error, "%s: %s", msg, strerror(-r)) < 0)
+                        *ret_error = NULL;
+        } else
+                *ret_error = TAKE_PTR(msg);
+        return r < 0 ? r : -EINVAL;
+}
+
+void net_instance_init(struct net_instance *n, const struct config *cfg) {
+        *n = (struct net_instance) { .cfg = cfg, .netns_fd = -1 };
+}
+
+static void close_ns(struct net_instance *n) {
+        nft_closep(&n->nft_ns);
+        nl_route_closep(&n->ns_sk);
+        closep(&n->netns_fd);
+}
+
+static void close_nft(struct net_instance *n) {
+        nft_closep(&n->nft_host);
+        nft_closep(&n->nft_ns);
+}
+
+void net_instance_idle(struct net_instance *n) {
+        /* Closing an nfnetlink socket waits for the kernel (a few ms): done after READY,
+         * off the start-up path. An idle daemon holds no libnftables context or cache. */
+        close_nft(n);
+        malloc_trim(0);
+}
+
+void net_instance_done(struct net_instance *n) {
+        close_nft(n);
+        close_ns(n);
+        nl_route_closep(&n->host_sk);
+        free(n->host_listing);
+        free(n->ns_listing);
+        n->host_listing = n->ns_listing = NULL;
+}
+
+static struct link_params link_params(const struct config *c) {
+        return (struct link_params) {
+                .host_veth = c->ns.host_veth, .ns_veth = c->ns.ns_veth,
+                .host_address = c->ns.host_address, .ns_address = c->ns.ns_address,
+        };
+}
+
+static struct firewall_params firewall_params(const struct net_instance *n) {
+        const struct config *c = n->cfg;
+        return (struct firewall_params) {
+                .table = c->ns.nft_table, .host_veth = c->ns.host_veth, .ns_veth = c->ns.ns_veth,
+                .ns_address = c->ns.ns_address, .guard_forwarding = n->state.orig_ip_forward == 0,
+        };
+}
+
+/* Run fn inside the namespace; the daemon is single-threaded, so switching is safe. */
+static int in_ns(struct net_instance *n, int (*fn)(struct net_instance *n, void *arg), void *arg) {
+        _cleanup_close_ int saved = -1;
+        int r = netns_enter(n->netns_fd, &saved);
+        if (r < 0)
+                return r;
+        int q = fn(n, arg);
+        r = netns_leave(&saved);
+        return q < 0 ? q : r;
+}
+
+static int open_ns_sock(struct net_instance *n, void *arg) {
+        return nl_route_open(&n->ns_sk);
+}
+
+/* Open the namespace at netns_dir/name if there is one; 0 and netns_fd -1 when not. */
+static int open_existing_ns(struct net_instance *n, char **ret_error) {
+        const struct config *c = n->cfg;
+        int r = netns_open(c->ns.netns_dir, c->ns.name, &n->netns_fd);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -ENOTUNIQ) {
+                /* An empty file is what a run killed between create and mount leaves. */
+                char path[4096];
+                struct stat st;
+                snprintf(path, sizeof path, "%s/%s", c->ns.netns_dir, c->ns.name);
+                if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+                        return 0;
+                return fail(ret_error, -EEXIST, "%s/%s exists and is not a network namespace; refusing to touch it",
+                            c->ns.netns_dir, c->ns.name);
+        }
+        if (r < 0)
+                return fail(ret_error, r, "cannot open namespace %s/%s", c->ns.netns_dir, c->ns.name);
+        r = in_ns(n, open_ns_sock, NULL);
+        if (r < 0)
+                return fail(ret_error, r, "cannot open a netlink socket in namespace '%s'", c->ns.name);
+        char offender[64];
+        r = link_ns_adoptable(n->ns_sk, offender, sizeof offender);
+        if (r == -EBUSY)
+                return fail(ret_error, r, "namespace '%s' at %s/%s holds link '%s' that clearnet-nsd did not make; "
+                            "it belongs to something else, refusing to adopt it",
+                            c->ns.name, c->ns.netns_dir, c->ns.name, offender), -EBUSY;
+        if (r < 0)
+                return fail(ret_error, r, "cannot list the links of namespace '%s'", c->ns.name);
+        return 1;
+}
+
+/* Everything that can refuse a start, checked before anything is changed. */
+static int preflight(struct net_instance *n, char **ret_error) {
+        const struct config *c = n->cfg;
+        _cleanup_free_ char *why = NULL;
+        struct dns_config dns;
+        int r = dns_load(c->ns.resolv_conf, &dns, &why);
+        if (r < 0)
+                return fail(ret_error, 0, "%s", why ? why : "cannot read resolv_conf");
+        dns_config_done(&dns);
+
+        r = nft_open(&n->nft_host);
+        if (r < 0)
+                return fail(ret_error, r, "nftables is not usable here (kernel module nf_tables missing?)");
+        r = nft_probe(n->nft_host, &why);
+        if (r < 0)
+                return fail(ret_error, 0, "nftables is not usable here (kernel module nf_tables missing?): %s",
+                            why ? why : strerror(-r));
+        r = nl_route_open(&n->host_sk);
+        if (r < 0)
+                return fail(ret_error, r, "cannot open a netlink socket");
+        r = open_existing_ns(n, ret_error);
+        if (r < 0)
+                return r;
+
+        int ifindex, is_veth;
+        if (link_lookup(n->host_sk, c->ns.host_veth, &ifindex, &is_veth) == 0 &&
+            (!n->ns_sk || !is_veth || link_peer_is_in(n->ns_sk, ifindex) <= 0))
+                return fail(ret_error, -EEXIST, "a link named '%s' already exists on the host and is not clearnet's "
+                            "(set host_veth to another name)", c->ns.host_veth), -EEXIST;
+
+        char desc[96];
+        r = link_find_overlap(n->host_sk, n->ns_sk, &c->ns.ns_address, desc, sizeof desc);
+        if (r < 0)
+                return fail(ret_error, r, "cannot list the host's addresses");
+        if (r > 0)
+                return fail(ret_error, 0, "ns_address subnet overlaps %s on the host; choose another /%d",
+                            desc, c->ns.ns_address.prefixlen);
+        return 0;
+}
+
+static int ensure_state(struct net_instance *n) {
+        const struct config *c = n->cfg;
+        int r = state_load(c->daemon.state_dir, c->ns.name, &n->state);
+        if (r != -ENOENT)
+                return r;
+        r = sysctl_net_read("ipv4/ip_forward", NULL, &n->state.orig_ip_forward);
+        if (r < 0)
+                return r;
+        if (sysctl_net_read("ipv4/conf/all/accept_redirects", NULL, &n->state.orig_all_accept_redirects) < 0)
+                n->state.orig_all_accept_redirects = -1;
+        return state_save(c->daemon.state_dir, c->ns.name, &n->state);
+}
+
+static int ensure_ns_inside(struct net_instance *n, void *arg) {
+        static const char *const v6[] = { "all", "default", "lo" };
+        int changed = 0, r;
+        for (size_t i = 0; i < ELEMENTSOF(v6); i++) {
+                int ch;
+                if ((r = sysctl_net_ensure("ipv6/conf/%s/disable_ipv6", v6[i], 1, &ch)) < 0)
+                        return r;
+                changed |= ch;
+        }
+        if (!n->ns_sk && (r = nl_route_open(&n->ns_sk)) < 0)
+                return r;
+        return changed;
+}
+
+static int ensure_netns(struct net_instance *n) {
+        const struct config *c = n->cfg;
+        int r;
+        if (n->netns_fd < 0) {
+                (void) netns_remove(c->ns.netns_dir, c->ns.name); /* an empty leftover file */
+                r = netns_create(c->ns.netns_dir, c->ns.name, &n->netns_fd);
+                if (r < 0)
+                        return r;
+                log_info("created namespace '%s' at %s/%s", c->ns.name, c->ns.netns_dir, c->ns.name);
+        } else {
+                /* Still pinned at its path? `ip netns delete` may have unmounted it. */
+                _cleanup_close_ int fd = -1;
+                struct stat a, b;
+                if (netns_open(c->ns.netns_dir, c->ns.name, &fd) < 0 || fstat(fd, &a) < 0 ||
+                    fstat(n->netns_fd, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+                        log_warning("namespace '%s' is no longer mounted at %s/%s: mounting it again",
+                                    c->ns.name, c->ns.netns_dir, c->ns.name);
+                        char src[64], path[4096];
+                        snprintf(src, sizeof src, "/proc/self/fd/%d", n->netns_fd);
+                        snprintf(path, sizeof path, "%s/%s", c->ns.netns_dir, c->ns.name);
+                        (void) netns_remove(c->ns.netns_dir, c->ns.name);
+                        _cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+                        if (f < 0 || mount(src, path, "none", MS_BIND, NULL) < 0)
+                                return negative_errno();
+                }
+        }
+        r = in_ns(n, ensure_ns_inside, NULL);
+        if (r > 0 && n->up)
+                log_warning("repaired: IPv6 was enabled inside the namespace");
+        return r < 0 ? r : 0;
+}
+
+static int apply_table(struct net_instance *n, bool host, char **listing) {
+        struct firewall_params p = firewall_params(n);
+        _cleanup_free_ char *rules = NULL, *err = NULL, *now = NULL;
+        /* Opened here, in the netns this runs in: the context's socket stays bound to it. */
+        struct nft **ctx = host ? &n->nft_host : &n->nft_ns;
+        int r = *ctx ? 0 : nft_open(ctx);
+        if (r < 0)
+                return r;
+        r = host ? firewall_host_ruleset(&p, &rules) : firewall_ns_ruleset(&p, &rules);
+        if (r < 0)
+                return r;
+        if (*listing && nft_list_table(*ctx, p.table, &now) == 0 && STREQ(now, *listing))
+                return 0;
+        if (*listing && n->up)
+                log_warning("repaired: nftables table inet %s %s was changed or removed", p.table,
+                            host ? "on the host" : "inside the namespace");
+        r = nft_apply(*ctx, rules, &err);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "nftables refused table inet %s%s%s", p.table, err ? ": " : "", err ? err : "");
+        free(*listing);
+        *listing = NULL;
+        return nft_list_table(*ctx, p.table, listing);
+}
+
+static int apply_ns_table(struct net_instance *n, void *arg) {
+        return apply_table(n, false, &n->ns_listing);
+}
+
+static int ensure_link(struct net_instance *n) {
+        const struct config *c = n->cfg;
+        struct link_params p = link_params(c);
+        char why[128];
+        int r = link_verify(n->host_sk, n->ns_sk, &p, why, sizeof why);
+        if (r == 0)
+                return 0;
+        if (n->up || n->adopted)
+                log_warning("repairing the link: %s", why);
+        if ((r = link_flush_ns(n->ns_sk)) < 0 || (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 ||
+            (r = link_create_pair(n->host_sk, n->netns_fd, &p)) < 0)
+                return log_errno(LOG_ERR, r, "cannot create veth pair %s/%s", c->ns.host_veth, c->ns.ns_veth);
+        /* Before the link is up, so no IPv6 link-local address ever appears. */
+        r = sysctl_net_write("ipv6/conf/%s/disable_ipv6", c->ns.host_veth, 1);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot disable IPv6 on %s", c->ns.host_veth);
+        r = link_configure(n->host_sk, n->ns_sk, &p);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot configure the veth pair");
+        return 0;
+}
+
+static int ensure_host_sysctls(struct net_instance *n) {
+        const char *veth = n->cfg->ns.host_veth;
+        int a = 0, b = 0, d = 0, r;
+        if ((r = sysctl_net_ensure("ipv6/conf/%s/disable_ipv6", veth, 1, &a)) < 0 ||
+            (r = sysctl_net_ensure("ipv4/conf/%s/forwarding", veth, 1, &b)) < 0 ||
+            /* Replies arrive on the uplink, and the kernel asks the input link whether it
+             * forwards: per-link forwarding on the veth alone is not enough. */
+            (r = sysctl_net_ensure("ipv4/ip_forward", NULL, 1, &d)) < 0)
+                return log_errno(LOG_ERR, r, "cannot set the host's sysctls");
+        if ((a || b || d) && n->up)
+                log_warning("repaired: host sysctls for %s had changed", veth);
+        return 0;
+}
+
+static int ensure_dns(struct net_instance *n) {
+        const struct config *c = n->cfg;
+        _cleanup_free_ char *why = NULL;
+        struct dns_config dns;
+        int r = dns_load(c->ns.resolv_conf, &dns, &why);
+        if (r < 0) {
+                log_error("%s; keeping the previous clearnet DNS servers", why ? why : "cannot read resolv_conf");
+                return 0;
+        }
+        if (dns.dropped)
+                log_warning("ignored %u nameserver(s) in %s: loopback or IPv6 servers are never clearnet's",
+                            dns.dropped, c->ns.resolv_conf);
+        if (dns.servers == 0)
+                log_notice("%s lists no nameserver yet: no name resolution in the namespace until the network is up",
+                           c->ns.resolv_conf);
+        unsigned servers = dns.servers;
+        r = dns_install(c->ns.etc_netns_dir, c->ns.name, dns.text);
+        dns_config_done(&dns);
+        if (r < 0)
+                return log_errno(LOG_ERR, r, "cannot write %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
+        if (r > 0)
+                log_info("clearnet DNS: %u server(s) from %s", servers, c->ns.resolv_conf);
+        return 0;
+}
+
+/* The steps of a start and of a SIGHUP, in an order that never opens more than the final
+ * state: the firewall exists before the link is up and before forwarding is on. */
+static int ensure_all(struct net_instance *n) {
+        int r;
+        if ((r = ensure_netns(n)) < 0)
+                return log_errno(LOG_ERR, r, "cannot set up namespace '%s'", n->cfg->ns.name);
+        if ((r = in_ns(n, apply_ns_table, NULL)) < 0)
+                return r;
+        if ((r = apply_table(n, true, &n->host_listing)) < 0)
+                return r;
+        if ((r = ensure_link(n)) < 0)
+                return r;
+        if ((r = ensure_host_sysctls(n)) < 0)
+                return r;
+        return ensure_dns(n);
+}
+
+int net_instance_bring_up(struct net_instance *n, char **ret_error) {
+        const struct config *c = n->cfg;
+        *ret_error = NULL;
+        int r = preflight(n, ret_error);
+        if (r < 0)
+                return r;
+        n->adopted = n->netns_fd >= 0;
+        if (n->adopted)
+                log_info("adopting the existing namespace '%s'", c->ns.name);
+        r = ensure_state(n);
+        if (r < 0)
+                return fail(ret_error, r, "cannot record state in %s", c->daemon.state_dir);
+        r = ensure_all(n);
+        if (r < 0) {
+                _cleanup_free_ char *ignored = NULL;
+                (void) net_instance_teardown(n, &ignored);
+                return fail(ret_error, r, "cannot bring up namespace '%s' (everything undone)", c->ns.name);
+        }
+        n->up = true;
+        return 0;
+}
+
+int net_instance_reconcile(struct net_instance *n) {
+        const struct config *c = n->cfg;
+        struct nsd_state st;
+        /* Another instance may have handed us the host's original forwarding setting. */
+        if (state_load(c->daemon.state_dir, c->ns.name, &st) == 0)
+                n->state = st;
+        else
+                (void) state_save(c->daemon.state_dir, c->ns.name, &n->state);
+        int r = ensure_all(n);
+        if (r < 0)
+                log_errno(LOG_ERR, r, "repair incomplete; will try again on the next SIGHUP");
+        return r;
+}
+
+static int flush_ns_links(struct net_instance *n, void *arg) {
+        if (!n->ns_sk) {
+                int r = nl_route_open(&n->ns_sk);
+                if (r < 0)
+                        return r;
+        }
+        return link_flush_ns(n->ns_sk);
+}
+
+int net_instance_teardown(struct net_instance *n, char **ret_error) {
+        const struct config *c = n->cfg;
+        int r, first = 0;
+        *ret_error = NULL;
+
+        if (!n->host_sk && (r = nl_route_open(&n->host_sk)) < 0)
+                return fail(ret_error, r, "cannot open a netlink socket");
+        /* A namespace at that path that is not ours stays, and so does its link; all else
+         * of ours (table, sysctls, files) still goes. */
+        bool foreign = false;
+        if (n->netns_fd < 0 && (r = open_existing_ns(n, ret_error)) < 0) {
+                first = r;
+                foreign = true;
+        }
+        /* Links first: with the veth gone nothing flows while the rest goes. */
+        if (n->netns_fd >= 0 && (r = in_ns(n, flush_ns_links, NULL)) < 0 && !first)
+                first = fail(ret_error, r, "cannot remove the links of namespace '%s'", c->ns.name);
+        int ifindex, is_veth;
+        if (link_lookup(n->host_sk, c->ns.host_veth, &ifindex, &is_veth) == 0 && is_veth &&
+            n->netns_fd >= 0 && (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 && !first)
+                first = fail(ret_error, r, "cannot delete %s", c->ns.host_veth);
+        close_ns(n);
+        if (!foreign && (r = netns_remove(c->ns.netns_dir, c->ns.name)) < 0 && !first)
+                first = fail(ret_error, r, "cannot remove %s/%s", c->ns.netns_dir, c->ns.name);
+
+        struct nsd_state st;
+        if (state_load(c->daemon.state_dir, c->ns.name, &st) == 0) {
+                int others = state_hand_over(c->daemon.state_dir, c->ns.name, &st);
+                if (others == 0 && (r = sysctl_net_ensure("ipv4/ip_forward", NULL, st.orig_ip_forward, NULL)) < 0 && !first)
+                        first = fail(ret_error, r, "cannot restore net.ipv4.ip_forward");
+                if (others == 0 && st.orig_all_accept_redirects >= 0 &&
+                    (r = sysctl_net_ensure("ipv4/conf/all/accept_redirects", NULL, st.orig_all_accept_redirects, NULL)) < 0 && !first)
+                        first = fail(ret_error, r, "cannot restore net.ipv4.conf.all.accept_redirects");
+        } else
+                log_notice("no state file in %s: leaving net.ipv4.ip_forward as it is", c->daemon.state_dir);
+
+        _cleanup_free_ char *err = NULL;
+        if (!n->nft_host && (r = nft_open(&n->nft_host)) < 0 && !first)
+                first = fail(ret_error, r, "cannot use libnftables");
+        if (n->nft_host && (r = nft_delete_table(n->nft_host, c->ns.nft_table, &err)) < 0 && !first)
+                first = fail(ret_error, r, "cannot delete table inet %s%s%s", c->ns.nft_table, err ? ": " : "", err ? err : "");
+        if ((r = dns_remove(c->ns.etc_netns_dir, c->ns.name)) < 0 && !first)
+                first = fail(ret_error, r, "cannot remove %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
+        if (!first) {
+                (void) state_remove(c->daemon.state_dir, c->ns.name);
+                (void) pidfile_remove(c->daemon.state_dir, c->ns.name);
+        }
+        close_nft(n);
+        free(n->host_listing);
+        free(n->ns_listing);
+        n->host_listing = n->ns_listing = NULL;
+        n->up = false;
+        return first;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Bring-up, repair and teardown of the whole namespace: the order of the steps, and the
+ * rule that a failed start leaves the host as it was. */
+#pragma once
+#include <stdbool.h>
+
+#include "conf/config.h"
+#include "net/state.h"
+
+struct nl_sock;
+struct nft;
+
+struct net_instance {
+        const struct config *cfg;
+        int netns_fd;
+        struct nl_sock *host_sk;
+        struct nl_sock *ns_sk;
+        struct nft *nft_host;   /* open during a bring-up or repair only */
+        struct nft *nft_ns;
+        struct nsd_state state;
+        char *host_listing;     /* our tables as the kernel lists them after applying */
+        char *ns_listing;
+        bool adopted;           /* a namespace of ours was there already: repairs are logged */
+        bool up;                /* bring-up finished: later repairs are logged as such */
+};
+
+void net_instance_init(struct net_instance *n, const struct config *cfg);
+void net_instance_done(struct net_instance *n);
+
+/* Check everything that could make a start fail, then create or adopt and repair. On
+ * failure nothing made by this call is left behind; ret_error gets a one-line reason. */
+int net_instance_bring_up(struct net_instance *n, char **ret_error);
+/* Re-read the DNS file and re-check everything, repairing what drifted. */
+int net_instance_reconcile(struct net_instance *n);
+/* Drop what a bring-up or repair needed but an idle daemon does not. */
+void net_instance_idle(struct net_instance *n);
+/* Remove all that nsd makes, restoring the sysctls it changed. Works on a running
+ * instance and, with a fresh struct net_instance, on what a killed run left. */
+int net_instance_teardown(struct net_instance *n, char **ret_error);
