@@ -529,86 +529,90 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
 
 /* Line number (1-based) where key is set in section, 0 when not found: for errors that
  * involve more than one key, which inih cannot attribute to a line. */
+/* The one line scanner over the raw text: inih reports no line for what is checked after
+ * parsing, and merges a repeated section into the first. */
+struct line_scan {
+        const char *next;       /* start of the next line */
+        unsigned line;          /* number of the current one, from 1 */
+        const char *begin;      /* the current line */
+        const char *start;      /* the same, at its first non-space */
+        const char *eol;
+};
+
+static bool scan_next(struct line_scan *ls) {
+        if (!*ls->next)
+                return false;
+        ls->line++;
+        ls->eol = strchrnul(ls->next, '\n');
+        ls->begin = ls->start = ls->next;
+        while (ls->start < ls->eol && isspace((unsigned char) *ls->start))
+                ls->start++;
+        ls->next = *ls->eol ? ls->eol + 1 : ls->eol;
+        return true;
+}
+
+/* A "[name]" header: 1 with the name, 0 for any other line, -1 for a malformed header. */
+static int scan_section(const struct line_scan *ls, char *ret, size_t size) {
+        if (*ls->start != '[')
+                return 0;
+        const char *close = memchr(ls->start, ']', (size_t) (ls->eol - ls->start));
+        if (!close || (size_t) (close - ls->start - 1) >= size)
+                return -1;
+        size_t n = (size_t) (close - ls->start - 1);
+        memcpy(ret, ls->start + 1, n);
+        ret[n] = '\0';
+        return 1;
+}
+
+static bool scan_is_key(const struct line_scan *ls, const char *key) {
+        size_t n = strlen(key);
+        if ((size_t) (ls->eol - ls->start) < n || strncmp(ls->start, key, n) != 0)
+                return false;
+        const char *t = ls->start + n;
+        while (t < ls->eol && (*t == ' ' || *t == '\t'))
+                t++;
+        return t < ls->eol && (*t == '=' || *t == ':');
+}
+
+/* The line of key in section, or of the section's header when key is NULL; 0 if none. */
 static unsigned find_key_line(const char *text, const char *section, const char *key) {
+        struct line_scan ls = { .next = text };
         char cur[128] = "";
-        unsigned line = 0;
-        for (const char *p = text; *p; ) {
-                line++;
-                const char *eol = strchrnul(p, '\n');
-                const char *s = p;
-                while (s < eol && isspace((unsigned char) *s))
-                        s++;
-                if (*s == '[') {
-                        const char *close = memchr(s, ']', (size_t) (eol - s));
-                        size_t n = close ? (size_t) (close - s - 1) : 0;
-                        if (n < sizeof cur) {
-                                memcpy(cur, s + 1, n);
-                                cur[n] = '\0';
-                        }
-                } else if (STREQ(cur, section) && strncmp(s, key, strlen(key)) == 0) {
-                        const char *t = s + strlen(key);
-                        while (t < eol && (*t == ' ' || *t == '\t'))
-                                t++;
-                        if (t < eol && (*t == '=' || *t == ':'))
-                                return line;
-                }
-                p = *eol ? eol + 1 : eol;
+        while (scan_next(&ls)) {
+                int h = scan_section(&ls, cur, sizeof cur);
+                if (h != 0) {
+                        if (h > 0 && !key && STREQ(cur, section))
+                                return ls.line;
+                } else if (key && STREQ(cur, section) && scan_is_key(&ls, key))
+                        return ls.line;
         }
         return 0;
 }
 
-/* Line number of the first line that is exactly text (after leading whitespace). */
-static unsigned find_line(const char *text, const char *want) {
-        unsigned line = 0;
-        for (const char *p = text; *p; ) {
-                line++;
-                const char *eol = strchrnul(p, '\n');
-                while (p < eol && isspace((unsigned char) *p))
-                        p++;
-                size_t n = strlen(want);
-                if ((size_t) (eol - p) >= n && strncmp(p, want, n) == 0)
-                        return line;
-                p = *eol ? eol + 1 : eol;
-        }
-        return 0;
-}
-
-/* Checks inih cannot do: size, NUL bytes, line length, section headers (inih only reports
- * sections that have keys). */
 static int prescan(const char *text, size_t len, unsigned *ret_line, char **ret_reason) {
         if (memchr(text, '\0', len))
                 return reason(ret_reason, "file contains a NUL byte"), *ret_line = 0, -EINVAL;
-        unsigned line = 0, n_seen = 0;
+        struct line_scan ls = { .next = text };
+        unsigned n_seen = 0;
         char seen[CONFIG_MAX_APPS + 8][128];
-        for (const char *p = text; *p; ) {
-                line++;
-                const char *eol = strchrnul(p, '\n');
-                *ret_line = line;
-                if ((size_t) (eol - p) > CONFIG_MAX_LINE)
+        while (scan_next(&ls)) {
+                *ret_line = ls.line;
+                if ((size_t) (ls.eol - ls.begin) > CONFIG_MAX_LINE)
                         return reason(ret_reason, "line longer than %d characters", CONFIG_MAX_LINE);
-                const char *s = p;
-                while (s < eol && isspace((unsigned char) *s))
-                        s++;
-                if (*s == '[') {
-                        const char *close = memchr(s, ']', (size_t) (eol - s));
-                        if (!close)
-                                return reason(ret_reason, "section header without ']'");
-                        char name[128];
-                        size_t n = (size_t) (close - s - 1);
-                        if (n >= sizeof name)
-                                return reason(ret_reason, "section name too long");
-                        memcpy(name, s + 1, n);
-                        name[n] = '\0';
-                        if (!section_is_known(name))
-                                return reason(ret_reason, "unknown section [%s]", name);
-                        /* inih would merge a repeated section into the first one. */
-                        for (unsigned i = 0; i < n_seen; i++)
-                                if (STREQ(seen[i], name))
-                                        return reason(ret_reason, "section [%s] appears twice", name);
-                        if (n_seen < ELEMENTSOF(seen))
-                                memcpy(seen[n_seen++], name, n + 1);
-                }
-                p = *eol ? eol + 1 : eol;
+                char name[128];
+                int h = scan_section(&ls, name, sizeof name);
+                if (h < 0)
+                        return reason(ret_reason, memchr(ls.start, ']', (size_t) (ls.eol - ls.start))
+                                                      ? "section name too long" : "section header without ']'");
+                if (h == 0)
+                        continue;
+                if (!section_is_known(name))
+                        return reason(ret_reason, "unknown section [%s]", name);
+                for (unsigned i = 0; i < n_seen; i++)
+                        if (STREQ(seen[i], name))
+                                return reason(ret_reason, "section [%s] appears twice", name);
+                if (n_seen < ELEMENTSOF(seen))
+                        memcpy(seen[n_seen++], name, strlen(name) + 1);
         }
         return 0;
 }
@@ -635,9 +639,9 @@ static int cross_check(const struct config *cfg, const char *text, unsigned *ret
                 return reason(ret_reason, "addresses must be unicast and outside 127.0.0.0/8");
         for (size_t i = 0; i < cfg->n_apps; i++) {
                 const struct app_config *a = &cfg->apps[i];
-                char header[128];
-                snprintf(header, sizeof header, "[app %s]", a->name);
-                *ret_line = find_line(text, header);
+                char section[128];
+                snprintf(section, sizeof section, "app %s", a->name);
+                *ret_line = find_key_line(text, section, NULL);
                 if (!a->exec)
                         return reason(ret_reason, "[app %s] has no exec", a->name);
                 if (!a->user)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "server/fdcloser.h"
 #include "launch/pidns.h"
 #include "util.h"
 
@@ -209,7 +209,8 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, "close inherited fds");
         /* select() users among the programs expect the usual limit, not nsd's. */
-        fdcloser_child_limits();
+        if (base->nofile.rlim_max)
+                (void) setrlimit(RLIMIT_NOFILE, &base->nofile);
         /* Nothing of nsd's signal state carries over (systemd starts it with SIGPIPE
          * ignored, a shell may have it ignore SIGINT). */
         for (int sig = 1; sig < NSIG; sig++)

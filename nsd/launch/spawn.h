@@ -4,6 +4,7 @@
  * parent learns whether exec happened through a pipe. */
 #pragma once
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "clearnet/protocol.h"
@@ -15,6 +16,7 @@ struct spawn_request {
         int nsd_pidfd;          /* nsd's own pidfd: a child in a PID namespace checks it */
         int nsd_pidns_fd;       /* nsd's own PID namespace, restored after each fork */
         const struct sock_fprog *seccomp;
+        struct rlimit nofile;   /* the open-file limit as nsd found it (0: leave it) */
         struct sandbox sandbox;
         char **argv;            /* NULL-terminated */
         char **envp;            /* NULL-terminated */

@@ -99,9 +99,8 @@ bool fdcloser_pending(void) {
         return n_late > 0;
 }
 
-void fdcloser_child_limits(void) {
-        if (nofile_found.rlim_max)
-                (void) setrlimit(RLIMIT_NOFILE, &nofile_found);
+struct rlimit fdcloser_original_nofile(void) {
+        return nofile_found;
 }
 
 void fdcloser_close(int *fd) {

@@ -12,6 +12,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/resource.h>
 
 /* Room for the fds queued while their closes block. */
 int fdcloser_start(void);
@@ -21,5 +22,5 @@ void fdcloser_close(int *fd);
 void fdcloser_close_many(int *fds, size_t n);
 /* Is an fd handed over still in the table (its closer thread not run yet)? */
 bool fdcloser_pending(void);
-/* In a child nsd starts: the open-file limit as nsd found it, not the one it raised. */
-void fdcloser_child_limits(void);
+/* The open-file limit as nsd found it, not the one it raised: its children get it. */
+struct rlimit fdcloser_original_nofile(void);

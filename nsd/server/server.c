@@ -162,7 +162,7 @@ static unsigned running_instances(const struct server *s, const struct app_confi
 static struct spawn_request base_request(const struct server *s) {
         return (struct spawn_request) {
                 .netns_fd = s->net->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
-                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .sandbox = { .cfg = s->cfg },
+                .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .nofile = fdcloser_original_nofile(), .sandbox = { .cfg = s->cfg },
         };
 }
 
