@@ -273,48 +273,48 @@ static void sandbox_prepared_done(struct sandbox_prepared *p) {
         closep(&p->tmp_fd);
 }
 
-#define STEP(what, expr) do { *ret_what = (what); if ((r = (expr)) < 0) return r; } while (0)
+#define STEP(step, expr) do { *ret_step = (step); if ((r = (expr)) < 0) return r; } while (0)
 
 /* What every launch gets: DNS, nsswitch, hidden host services, private /tmp and such. */
-static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, const char **ret_what) {
+static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, enum launch_step *ret_step) {
         int r;
-        STEP("make mounts private", mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0);
+        STEP(LAUNCH_STEP_MAKE_MOUNTS_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0);
 
         /* Open everything that lives under a path about to be hidden, first: the DNS file,
          * and the directories of the caller sockets an app may get. */
         char dns[PATH_MAX], resolv[PATH_MAX];
         _cleanup_close_ int dns_fd = -1;
-        STEP("find the clearnet resolv.conf", dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns));
-        STEP("open the clearnet resolv.conf", open_path(dns, &dns_fd));
+        STEP(LAUNCH_STEP_FIND_THE_CLEARNET_RESOLV_CONF, dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns));
+        STEP(LAUNCH_STEP_OPEN_THE_CLEARNET_RESOLV_CONF, open_path(dns, &dns_fd));
         p->run_user_fd = open("/run/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
         /* /tmp, not /tmp/.X11-unix: an X server started after a spare was made makes it. */
         p->tmp_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
         /* DNS: the clearnet servers, wherever a symlinked /etc/resolv.conf points. */
-        STEP("find /etc/resolv.conf", realpath("/etc/resolv.conf", resolv) ? 0 : negative_errno());
-        STEP("mount a private /tmp", mount_tmpfs("/tmp", "mode=1777", 0));
-        STEP("bind a generated nsswitch.conf", bind_nsswitch());
+        STEP(LAUNCH_STEP_FIND_ETC_RESOLV_CONF, realpath("/etc/resolv.conf", resolv) ? 0 : negative_errno());
+        STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_TMP, mount_tmpfs("/tmp", "mode=1777", 0));
+        STEP(LAUNCH_STEP_BIND_A_GENERATED_NSSWITCH_CONF, bind_nsswitch());
 
         /* Local resolvers, the daemon, the namespaces and the system bus: out of sight. */
         const char *hidden[SANDBOX_HIDDEN_DIRS];
         char sockdir[PATH_MAX];
-        STEP("hide the daemon's socket", sandbox_hidden_dirs(cfg, hidden, sockdir));
+        STEP(LAUNCH_STEP_HIDE_THE_DAEMONS_SOCKET, sandbox_hidden_dirs(cfg, hidden, sockdir));
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
-                STEP("hide a directory", hide_dir(hidden[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
+                STEP(LAUNCH_STEP_HIDE_A_DIRECTORY, hide_dir(hidden[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
         /* After the hiding: a stub resolver's file (systemd-resolved's) lives in a directory
          * just covered, so it is made again in the tmpfs and the clearnet servers bound on it. */
-        STEP("make the resolv.conf placeholder", make_parents(resolv));
+        STEP(LAUNCH_STEP_MAKE_THE_RESOLV_CONF_PLACEHOLDER, make_parents(resolv));
         _cleanup_close_ int placeholder = open(resolv, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-        STEP("bind the clearnet resolv.conf", placeholder < 0 ? negative_errno() : bind_fd(dns_fd, resolv, true));
-        STEP("mount a private /var/tmp", private_dir("/var/tmp"));
-        STEP("mount a private /dev/shm", private_dir("/dev/shm"));
-        STEP("mount a private /run/lock", private_dir("/run/lock"));
+        STEP(LAUNCH_STEP_BIND_THE_CLEARNET_RESOLV_CONF, placeholder < 0 ? negative_errno() : bind_fd(dns_fd, resolv, true));
+        STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_VAR_TMP, private_dir("/var/tmp"));
+        STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_DEV_SHM, private_dir("/dev/shm"));
+        STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_RUN_LOCK, private_dir("/run/lock"));
         return 0;
 }
 
-int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what) {
+int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, enum launch_step *ret_step) {
         *ret = (struct sandbox_prepared) { .run_user_fd = -1, .tmp_fd = -1 };
-        int r = prepare_mounts(cfg, ret, ret_what);
+        int r = prepare_mounts(cfg, ret, ret_step);
         if (r < 0)
                 sandbox_prepared_done(ret);
         return r;
@@ -322,7 +322,7 @@ int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, cons
 
 /* What only an app gets: its caller's data out of sight, a fresh HOME, the listed sockets. */
 static int finish_app_mounts(const struct sandbox *sb, struct sandbox_prepared *p, struct runtime_socket *socks,
-                             size_t n_socks, int x11_fd, const char **ret_what) {
+                             size_t n_socks, int x11_fd, enum launch_step *ret_step) {
         int r;
         /* An app may run as its caller (the Unsafe Browser as amnesia): what that user keeps
          * elsewhere (other homes, removable media, Tails' persistence) is out of its sight too. */
@@ -330,16 +330,16 @@ static int finish_app_mounts(const struct sandbox *sb, struct sandbox_prepared *
         bool fresh_home = sb->app->home == APP_HOME_TMPFS;
         for (size_t i = 0; i < ELEMENTSOF(private_data); i++)
                 if (fresh_home || i > 0) /* home = keep: the real /home stays */
-                        STEP("hide user data", hide_dir(private_data[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
+                        STEP(LAUNCH_STEP_HIDE_USER_DATA, hide_dir(private_data[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
         if (fresh_home)
-                STEP("mount a private HOME", home_tmpfs(sb->target));
-        STEP("bind the runtime sockets", bind_runtime_sockets(sb, socks, n_socks));
+                STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_HOME, home_tmpfs(sb->target));
+        STEP(LAUNCH_STEP_BIND_THE_RUNTIME_SOCKETS, bind_runtime_sockets(sb, socks, n_socks));
         if (x11_fd >= 0)
-                STEP("bind the X11 socket", bind_x11(x11_fd, sb->x11_display));
+                STEP(LAUNCH_STEP_BIND_THE_X11_SOCKET, bind_x11(x11_fd, sb->x11_display));
         return 0;
 }
 
-int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, const char **ret_what) {
+int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum launch_step *ret_step) {
         struct runtime_socket socks[] = {
                 { APP_SOCKET_WAYLAND, "", -1 }, { APP_SOCKET_PIPEWIRE, "pipewire-0", -1 },
                 { APP_SOCKET_PULSE, "pulse/native", -1 },
@@ -364,7 +364,7 @@ int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, const c
                         _cleanup_close_ int dir = openat(p->tmp_fd, ".X11-unix", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                         x11_fd = open_caller_socket(dir, x, sb->caller_uid, true);
                 }
-                r = finish_app_mounts(sb, p, socks, ELEMENTSOF(socks), x11_fd, ret_what);
+                r = finish_app_mounts(sb, p, socks, ELEMENTSOF(socks), x11_fd, ret_step);
         }
         for (size_t i = 0; i < ELEMENTSOF(socks); i++)
                 closep(&socks[i].fd);
@@ -385,33 +385,33 @@ int sandbox_clear_bounding_set(void) {
         }
 }
 
-int sandbox_drop_privileges(const struct target *t, const char **ret_what) {
+int sandbox_drop_privileges(const struct target *t, enum launch_step *ret_step) {
         int r;
-        *ret_what = "empty the capability bounding set";
+        *ret_step = LAUNCH_STEP_EMPTY_THE_CAPABILITY_BOUNDING_SET;
         if ((r = sandbox_clear_bounding_set()) < 0)
                 return r;
-        *ret_what = "set groups";
+        *ret_step = LAUNCH_STEP_SET_GROUPS;
         if (setgroups((size_t) t->n_groups, t->groups) < 0)
                 return negative_errno();
         capng_clear(CAPNG_SELECT_ALL);
-        *ret_what = "switch user";
+        *ret_step = LAUNCH_STEP_SWITCH_USER;
         if (t->uid == 0) {
                 /* root running a command as itself: same ids, no capabilities at all. */
                 if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || capng_apply(CAPNG_SELECT_CAPS) < 0)
                         return -EPERM;
         } else if (capng_change_id((int) t->uid, (int) t->gid, CAPNG_CLEAR_AMBIENT) < 0)
                 return -EPERM;
-        *ret_what = "clear ambient capabilities";
+        *ret_step = LAUNCH_STEP_CLEAR_AMBIENT_CAPABILITIES;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 return negative_errno();
         /* Never trust that it worked: check. */
         uid_t ur, ue, us;
         gid_t gr, ge, gs;
-        *ret_what = "verify the user switch";
+        *ret_step = LAUNCH_STEP_VERIFY_THE_USER_SWITCH;
         if (getresuid(&ur, &ue, &us) < 0 || getresgid(&gr, &ge, &gs) < 0 || ur != t->uid || ue != t->uid ||
             us != t->uid || gr != t->gid || ge != t->gid || gs != t->gid)
                 return -EPERM;
-        *ret_what = "set no_new_privs";
+        *ret_step = LAUNCH_STEP_SET_NO_NEW_PRIVS;
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return negative_errno();
         return 0;
@@ -489,16 +489,16 @@ int sandbox_load_seccomp(const struct sock_fprog *filter) {
 }
 
 int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, bool filter_loaded,
-                     const char **ret_what) {
-        int r = sandbox_drop_privileges(t, ret_what);
+                     enum launch_step *ret_step) {
+        int r = sandbox_drop_privileges(t, ret_step);
         if (r < 0)
                 return r;
         /* Die with the parent rather than run on unsupervised. Set after the user switch,
          * which clears it. */
-        *ret_what = "watch the parent";
+        *ret_step = LAUNCH_STEP_WATCH_THE_PARENT;
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return negative_errno();
-        *ret_what = "load the seccomp filter";
+        *ret_step = LAUNCH_STEP_LOAD_THE_SECCOMP_FILTER;
         if (!filter_loaded)
                 return sandbox_load_seccomp(filter);
         /* Loaded ahead: never trust it, check. */

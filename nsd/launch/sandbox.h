@@ -10,6 +10,7 @@
 
 #include "conf/config.h"
 #include "access/policy.h"
+#include "launch/step.h"
 
 struct sandbox {
         const struct config *cfg;
@@ -32,10 +33,10 @@ struct sandbox_prepared {
         size_t n_seen;
 };
 
-/* Each returns 0 or a negative errno; *ret_what names the step for the error message. */
-int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, const char **ret_what);
+/* Each returns 0 or a negative errno; *ret_step names the step for the error message. */
+int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, enum launch_step *ret_step);
 /* Also closes what prepared holds. */
-int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, const char **ret_what);
+int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, enum launch_step *ret_step);
 /* The directories every launch gets a tmpfs over, where they exist. sockdir: room for the
  * daemon socket's directory, which is one of them. */
 #define SANDBOX_HIDDEN_DIRS 11
@@ -43,7 +44,7 @@ int sandbox_hidden_dirs(const struct config *cfg, const char *ret[SANDBOX_HIDDEN
 /* Which of them exist now, as bits: one that appears later (a print daemon started since)
  * is not hidden by mounts made before. */
 int sandbox_hidden_present(const struct config *cfg, unsigned *ret);
-int sandbox_drop_privileges(const struct target *t, const char **ret_what);
+int sandbox_drop_privileges(const struct target *t, enum launch_step *ret_step);
 /* Empty the capability bounding set of the caller (needs CAP_SETPCAP). nsd never execs,
  * so its own goes at start too: nothing it starts may get a capability back from exec. */
 int sandbox_clear_bounding_set(void);
@@ -56,4 +57,4 @@ int sandbox_load_seccomp(const struct sock_fprog *filter);
  * user switch, parent-death signal (SIGKILL), seccomp (filter_loaded: it was loaded ahead,
  * and is only checked). The caller then checks that its parent is still there. */
 int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, bool filter_loaded,
-                     const char **ret_what);
+                     enum launch_step *ret_step);

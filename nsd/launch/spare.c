@@ -127,7 +127,7 @@ static _Noreturn void spare_wait(int ctl, const void *arena, int exec_w, int sta
             nfds != PROTO_REQUEST_FDS)
                 r = -EBADMSG;
         if (r < 0)
-                child_fail(exec_w, r, "receive the request");
+                child_fail(exec_w, r, LAUNCH_STEP_RECEIVE_THE_REQUEST);
         close(ctl);
         struct spawn_request req = *(const struct spawn_request *) arena;
         req.stdio = fds;
@@ -175,7 +175,7 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
                  * command's launch does after this needs a call it denies. */
                 int e = sandbox_load_seccomp(base->seccomp);
                 if (e < 0)
-                        child_fail(exec_w, e, "load the seccomp filter");
+                        child_fail(exec_w, e, LAUNCH_STEP_LOAD_THE_SECCOMP_FILTER);
                 spare_wait(pair[1], sp.arena, exec_w, status_w, sigfd, &prepared);
         }
         close(pair[1]);

@@ -137,9 +137,8 @@ int spawn_build_env(const struct app_config *app, const struct target *t, const 
         return 0;
 }
 
-_Noreturn void child_fail(int pipe_fd, int error, const char *what) {
-        struct spawn_failure f = { .error = error < 0 ? -error : error };
-        snprintf(f.what, sizeof f.what, "%s", what);
+_Noreturn void child_fail(int pipe_fd, int error, enum launch_step step) {
+        struct spawn_failure f = { .error = error < 0 ? -error : error, .step = step };
         (void) write_all(pipe_fd, &f, sizeof f);
         _exit(PROTO_EXIT_STATUS_FAILURE);
 }
@@ -185,20 +184,20 @@ static int exec_program(void *p) {
         const struct program *prog = p;
         const struct spawn_request *req = prog->req;
         if (prog->new_session && setsid() < 0)
-                child_fail(prog->pipe_fd, errno, "start a new session");
+                child_fail(prog->pipe_fd, errno, LAUNCH_STEP_START_A_NEW_SESSION);
         if (!req->cwd || chdir(req->cwd) < 0)
                 if (chdir(req->sandbox.target->home) < 0 && chdir("/") < 0)
-                        child_fail(prog->pipe_fd, errno, "change directory");
+                        child_fail(prog->pipe_fd, errno, LAUNCH_STEP_CHANGE_DIRECTORY);
         /* execvp() searches the PATH of environ: the command's, not nsd's. */
         environ = req->envp;
         execvp(req->argv[0], req->argv);
-        child_fail(prog->pipe_fd, errno, "exec");
+        child_fail(prog->pipe_fd, errno, LAUNCH_STEP_EXEC);
 }
 
 void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status_fd, int keep_fd,
                        struct sandbox_prepared *ret_prepared, int *ret_sigfd) {
         const bool in_pidns = status_fd >= 0;
-        const char *what = "start";
+        enum launch_step step = LAUNCH_STEP_START;
         int r;
         *ret_sigfd = -1;
         /* nsd's fds (other clients' connections among them) go at once: a spare may wait
@@ -207,7 +206,7 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
         int keep[] = { pipe_fd, status_fd, keep_fd, base->netns_fd, base->nsd_pidfd,
                        stdio ? stdio[0] : -1, stdio ? stdio[1] : -1, stdio ? stdio[2] : -1 };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
-                child_fail(pipe_fd, r, "close inherited fds");
+                child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
         /* select() users among the programs expect the usual limit, not nsd's. */
         if (base->nofile.rlim_max)
                 (void) setrlimit(RLIMIT_NOFILE, &base->nofile);
@@ -218,7 +217,7 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
                         signal(sig, SIG_DFL);
         if (in_pidns) {
                 if ((*ret_sigfd = pidns_init_signals()) < 0)
-                        child_fail(pipe_fd, *ret_sigfd, "set up signals");
+                        child_fail(pipe_fd, *ret_sigfd, LAUNCH_STEP_SET_UP_SIGNALS);
         } else {
                 sigset_t none;
                 sigemptyset(&none);
@@ -227,45 +226,45 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
         /* Until the user switch (which clears it, and sets it again): a child whose nsd is
          * gone, a spare waiting for a request say, ends. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                child_fail(pipe_fd, errno, "watch the parent");
+                child_fail(pipe_fd, errno, LAUNCH_STEP_WATCH_THE_PARENT);
         if (setsid() < 0)
-                child_fail(pipe_fd, errno, "start a new session");
+                child_fail(pipe_fd, errno, LAUNCH_STEP_START_A_NEW_SESSION);
         if (setns(base->netns_fd, CLONE_NEWNET) < 0)
-                child_fail(pipe_fd, errno, "join the clearnet namespace");
+                child_fail(pipe_fd, errno, LAUNCH_STEP_JOIN_THE_CLEARNET_NAMESPACE);
         if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
-                child_fail(pipe_fd, errno, "create mount and IPC namespaces");
-        if ((r = sandbox_prepare(base->sandbox.cfg, ret_prepared, &what)) < 0)
-                child_fail(pipe_fd, r, what);
+                child_fail(pipe_fd, errno, LAUNCH_STEP_CREATE_MOUNT_AND_IPC_NAMESPACES);
+        if ((r = sandbox_prepare(base->sandbox.cfg, ret_prepared, &step)) < 0)
+                child_fail(pipe_fd, r, step);
         if (in_pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                child_fail(pipe_fd, errno, "mount /proc for the PID namespace");
+                child_fail(pipe_fd, errno, LAUNCH_STEP_MOUNT_PROC_FOR_THE_PID_NAMESPACE);
 }
 
 void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd, int status_fd,
                         int sigfd) {
         const bool in_pidns = status_fd >= 0;
-        const char *what = "start";
+        enum launch_step step = LAUNCH_STEP_START;
         int r;
-        if ((r = sandbox_finish(&req->sandbox, prepared, &what)) < 0)
-                child_fail(pipe_fd, r, what);
+        if ((r = sandbox_finish(&req->sandbox, prepared, &step)) < 0)
+                child_fail(pipe_fd, r, step);
 
         /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
          * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
-                        child_fail(pipe_fd, errno, "set up stdio");
+                        child_fail(pipe_fd, errno, LAUNCH_STEP_SET_UP_STDIO);
         int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1 };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
-                child_fail(pipe_fd, r, "close inherited fds");
+                child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
 
-        if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, req->seccomp_loaded, &what)) < 0)
-                child_fail(pipe_fd, r, what);
+        if ((r = sandbox_lockdown(req->sandbox.target, req->seccomp, req->seccomp_loaded, &step)) < 0)
+                child_fail(pipe_fd, r, step);
         if (!nsd_alive(req, in_pidns))
-                child_fail(pipe_fd, ESRCH, "watch the parent");
+                child_fail(pipe_fd, ESRCH, LAUNCH_STEP_WATCH_THE_PARENT);
         struct program prog = { .req = req, .pipe_fd = pipe_fd, .new_session = in_pidns };
         if (in_pidns) {
                 close(req->nsd_pidfd);
                 r = pidns_run_program(sigfd, status_fd, pipe_fd, exec_program, &prog);
-                child_fail(pipe_fd, r, "start the program in the PID namespace");
+                child_fail(pipe_fd, r, LAUNCH_STEP_START_THE_PROGRAM_IN_THE_PID_NAMESPACE);
         }
         exec_program(&prog);
         _exit(PROTO_EXIT_STATUS_FAILURE); /* not reached */

@@ -9,6 +9,7 @@
 
 #include "clearnet/protocol.h"
 #include "launch/sandbox.h"
+#include "launch/step.h"
 
 struct spawn_request {
         int netns_fd;
@@ -28,7 +29,7 @@ struct spawn_request {
 /* What the child writes to the pipe when it cannot exec. */
 struct spawn_failure {
         int error;              /* errno */
-        char what[64];          /* the step that failed */
+        int step;               /* enum launch_step: the step that failed */
 };
 
 struct spawn_child {
@@ -68,4 +69,4 @@ int spawn_build_env(const struct app_config *app, const struct target *t, const 
 /* The caller's runtime dir and display names, validated, from its environment. */
 void spawn_runtime_from_env(const struct proto_request *req, uid_t caller_uid, struct sandbox *sb);
 /* In a child before exec: report the failed step on the pipe and exit 125. */
-_Noreturn void child_fail(int pipe_fd, int error, const char *what);
+_Noreturn void child_fail(int pipe_fd, int error, enum launch_step step);

@@ -82,7 +82,8 @@ static struct firewall_params firewall_params(const struct net_instance *n) {
         };
 }
 
-/* Run fn inside the namespace; the daemon is single-threaded, so switching is safe. */
+/* Run fn inside the namespace. setns() moves the calling thread only: the fd closer's
+ * threads stay where they are. */
 static int in_ns(struct net_instance *n, int (*fn)(struct net_instance *n, void *arg), void *arg) {
         _cleanup_close_ int saved = -1;
         int r = netns_enter(n->netns_fd, &saved);
@@ -104,11 +105,7 @@ static int open_existing_ns(struct net_instance *n, char **ret_error) {
         if (r == -ENOENT)
                 return 0;
         if (r == -ENOTUNIQ) {
-                /* An empty file is what a run killed between create and mount leaves. */
-                char path[4096];
-                struct stat st;
-                snprintf(path, sizeof path, "%s/%s", c->ns.netns_dir, c->ns.name);
-                if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+                if (netns_is_leftover(c->ns.netns_dir, c->ns.name) > 0)
                         return 0;
                 return fail(ret_error, -EEXIST, "%s/%s exists and is not a network namespace; refusing to touch it",
                             c->ns.netns_dir, c->ns.name);
@@ -205,22 +202,12 @@ static int ensure_netns(struct net_instance *n) {
                 if (r < 0)
                         return r;
                 log_info("created namespace '%s' at %s/%s", c->ns.name, c->ns.netns_dir, c->ns.name);
-        } else {
-                /* Still pinned at its path? `ip netns delete` may have unmounted it. */
-                _cleanup_close_ int fd = -1;
-                struct stat a, b;
-                if (netns_open(c->ns.netns_dir, c->ns.name, &fd) < 0 || fstat(fd, &a) < 0 ||
-                    fstat(n->netns_fd, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-                        log_warning("namespace '%s' is no longer mounted at %s/%s: mounting it again",
-                                    c->ns.name, c->ns.netns_dir, c->ns.name);
-                        char src[64], path[4096];
-                        snprintf(src, sizeof src, "/proc/self/fd/%d", n->netns_fd);
-                        snprintf(path, sizeof path, "%s/%s", c->ns.netns_dir, c->ns.name);
-                        (void) netns_remove(c->ns.netns_dir, c->ns.name);
-                        _cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-                        if (f < 0 || mount(src, path, "none", MS_BIND, NULL) < 0)
-                                return negative_errno();
-                }
+        } else if (!netns_is_pinned(c->ns.netns_dir, c->ns.name, n->netns_fd)) {
+                log_warning("repaired: namespace '%s' was no longer mounted at %s/%s", c->ns.name, c->ns.netns_dir,
+                            c->ns.name);
+                r = netns_pin(c->ns.netns_dir, c->ns.name, n->netns_fd);
+                if (r < 0)
+                        return r;
         }
         r = in_ns(n, ensure_ns_inside, NULL);
         if (r > 0 && n->up)
@@ -228,7 +215,7 @@ static int ensure_netns(struct net_instance *n) {
         return r < 0 ? r : 0;
 }
 
-static int apply_table(struct net_instance *n, bool host, char **listing) {
+static int apply_table(struct net_instance *n, bool host, char **listing, char **ret_error) {
         struct firewall_params p = firewall_params(n);
         _cleanup_free_ char *rules = NULL, *err = NULL, *now = NULL;
         /* Opened here, in the netns this runs in: the context's socket stays bound to it. */
@@ -246,17 +233,17 @@ static int apply_table(struct net_instance *n, bool host, char **listing) {
                             host ? "on the host" : "inside the namespace");
         r = nft_apply(*ctx, rules, &err);
         if (r < 0)
-                return log_errno(LOG_ERR, r, "nftables refused table inet %s%s%s", p.table, err ? ": " : "", err ? err : "");
+                return fail(ret_error, r, "nftables refused table inet %s%s%s", p.table, err ? ": " : "", err ? err : "");
         free(*listing);
         *listing = NULL;
         return nft_list_table(*ctx, p.table, listing);
 }
 
-static int apply_ns_table(struct net_instance *n, void *arg) {
-        return apply_table(n, false, &n->ns_listing);
+static int apply_ns_table(struct net_instance *n, void *ret_error) {
+        return apply_table(n, false, &n->ns_listing, ret_error);
 }
 
-static int ensure_link(struct net_instance *n) {
+static int ensure_link(struct net_instance *n, char **ret_error) {
         const struct config *c = n->cfg;
         struct link_params p = link_params(c);
         char why[128];
@@ -267,18 +254,18 @@ static int ensure_link(struct net_instance *n) {
                 log_warning("repairing the link: %s", why);
         if ((r = link_flush_ns(n->ns_sk)) < 0 || (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 ||
             (r = link_create_pair(n->host_sk, n->netns_fd, &p)) < 0)
-                return log_errno(LOG_ERR, r, "cannot create veth pair %s/%s", c->ns.host_veth, c->ns.ns_veth);
+                return fail(ret_error, r, "cannot create veth pair %s/%s", c->ns.host_veth, c->ns.ns_veth);
         /* Before the link is up, so no IPv6 link-local address ever appears. */
         r = sysctl_net_write("ipv6/conf/%s/disable_ipv6", c->ns.host_veth, 1);
         if (r < 0)
-                return log_errno(LOG_ERR, r, "cannot disable IPv6 on %s", c->ns.host_veth);
+                return fail(ret_error, r, "cannot disable IPv6 on %s", c->ns.host_veth);
         r = link_configure(n->host_sk, n->ns_sk, &p);
         if (r < 0)
-                return log_errno(LOG_ERR, r, "cannot configure the veth pair");
+                return fail(ret_error, r, "cannot configure the veth pair");
         return 0;
 }
 
-static int ensure_host_sysctls(struct net_instance *n) {
+static int ensure_host_sysctls(struct net_instance *n, char **ret_error) {
         const char *veth = n->cfg->ns.host_veth;
         int a = 0, b = 0, d = 0, r;
         if ((r = sysctl_net_ensure("ipv6/conf/%s/disable_ipv6", veth, 1, &a)) < 0 ||
@@ -286,13 +273,13 @@ static int ensure_host_sysctls(struct net_instance *n) {
             /* Replies arrive on the uplink, and the kernel asks the input link whether it
              * forwards: per-link forwarding on the veth alone is not enough. */
             (r = sysctl_net_ensure("ipv4/ip_forward", NULL, 1, &d)) < 0)
-                return log_errno(LOG_ERR, r, "cannot set the host's sysctls");
+                return fail(ret_error, r, "cannot set the host's sysctls");
         if ((a || b || d) && n->up)
                 log_warning("repaired: host sysctls for %s had changed", veth);
         return 0;
 }
 
-static int ensure_dns(struct net_instance *n) {
+static int ensure_dns(struct net_instance *n, char **ret_error) {
         const struct config *c = n->cfg;
         _cleanup_free_ char *why = NULL;
         struct dns_config dns;
@@ -311,7 +298,7 @@ static int ensure_dns(struct net_instance *n) {
         r = dns_install(c->ns.etc_netns_dir, c->ns.name, dns.text);
         dns_config_done(&dns);
         if (r < 0)
-                return log_errno(LOG_ERR, r, "cannot write %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
+                return fail(ret_error, r, "cannot write %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
         if (r > 0)
                 log_info("clearnet DNS: %u server(s) from %s", servers, c->ns.resolv_conf);
         return 0;
@@ -319,19 +306,19 @@ static int ensure_dns(struct net_instance *n) {
 
 /* The steps of a start and of a SIGHUP, in an order that never opens more than the final
  * state: the firewall exists before the link is up and before forwarding is on. */
-static int ensure_all(struct net_instance *n) {
+static int ensure_all(struct net_instance *n, char **ret_error) {
         int r;
         if ((r = ensure_netns(n)) < 0)
-                return log_errno(LOG_ERR, r, "cannot set up namespace '%s'", n->cfg->ns.name);
-        if ((r = in_ns(n, apply_ns_table, NULL)) < 0)
+                return fail(ret_error, r, "cannot set up namespace '%s'", n->cfg->ns.name);
+        if ((r = in_ns(n, apply_ns_table, ret_error)) < 0)
+                return *ret_error ? r : fail(ret_error, r, "cannot enter namespace '%s'", n->cfg->ns.name);
+        if ((r = apply_table(n, true, &n->host_listing, ret_error)) < 0)
                 return r;
-        if ((r = apply_table(n, true, &n->host_listing)) < 0)
+        if ((r = ensure_link(n, ret_error)) < 0)
                 return r;
-        if ((r = ensure_link(n)) < 0)
+        if ((r = ensure_host_sysctls(n, ret_error)) < 0)
                 return r;
-        if ((r = ensure_host_sysctls(n)) < 0)
-                return r;
-        return ensure_dns(n);
+        return ensure_dns(n, ret_error);
 }
 
 int net_instance_bring_up(struct net_instance *n, char **ret_error) {
@@ -346,11 +333,13 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
         r = ensure_state(n);
         if (r < 0)
                 return fail(ret_error, r, "cannot record state in %s", c->daemon.state_dir);
-        r = ensure_all(n);
+        _cleanup_free_ char *why = NULL;
+        r = ensure_all(n, &why);
         if (r < 0) {
                 _cleanup_free_ char *ignored = NULL;
                 (void) net_instance_teardown(n, &ignored);
-                return fail(ret_error, r, "cannot bring up namespace '%s' (everything undone)", c->ns.name);
+                return fail(ret_error, 0, "cannot bring up namespace '%s' (everything undone): %s", c->ns.name,
+                            why ? why : strerror(-r)), r;
         }
         n->up = true;
         return 0;
@@ -364,9 +353,10 @@ int net_instance_reconcile(struct net_instance *n) {
                 n->state = st;
         else
                 (void) state_save(c->daemon.state_dir, c->ns.name, &n->state);
-        int r = ensure_all(n);
+        _cleanup_free_ char *why = NULL;
+        int r = ensure_all(n, &why);
         if (r < 0)
-                log_errno(LOG_ERR, r, "repair incomplete; will try again on the next SIGHUP");
+                log_error("repair incomplete: %s; will try again on the next SIGHUP", why ? why : strerror(-r));
         return r;
 }
 

@@ -81,6 +81,36 @@ fail:
         return r;
 }
 
+int netns_is_leftover(const char *dir, const char *name) {
+        char path[PATH_MAX];
+        struct stat st;
+        int r = netns_path(dir, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
+int netns_pin(const char *dir, const char *name, int ns_fd) {
+        char path[PATH_MAX], src[64];
+        int r = netns_path(dir, name, path, sizeof path);
+        if (r < 0)
+                return r;
+        (void) netns_remove(dir, name);
+        snprintf(src, sizeof src, "/proc/self/fd/%d", ns_fd);
+        _cleanup_close_ int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0);
+        if (f < 0 || mount(src, path, "none", MS_BIND, NULL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int netns_is_pinned(const char *dir, const char *name, int ns_fd) {
+        _cleanup_close_ int fd = -1;
+        struct stat a, b;
+        if (netns_open(dir, name, &fd) < 0 || fstat(fd, &a) < 0 || fstat(ns_fd, &b) < 0)
+                return 0;
+        return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 int netns_remove(const char *dir, const char *name) {
         char path[PATH_MAX];
         int r = netns_path(dir, name, path, sizeof path);
