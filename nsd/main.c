@@ -9,7 +9,9 @@
 
 #include "conf/config.h"
 #include "net/instance.h"
-#include "launch/sandbox.h"
+#include "launch/creds.h"
+#include "launch/syscall-filter.h"
+#include "launch/view.h"
 #include "server/server.h"
 #include "log.h"
 #include "server/notify.h"
@@ -80,7 +82,7 @@ static int run(const struct config *cfg) {
                 return log_errno(LOG_ERR, negative_errno(), "signalfd failed");
         /* nsd never execs: what its bounding set holds could only ever serve a program it
          * starts (which empties it again anyway). Its own capabilities stay. */
-        int r = sandbox_clear_bounding_set();
+        int r = creds_clear_bounding_set();
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot empty the capability bounding set");
 

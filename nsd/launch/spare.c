@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clearnet/protocol.h"
+#include "launch/syscall-filter.h"
 #include "net/dns.h"
 #include "util.h"
 
@@ -79,37 +80,6 @@ static int arena_copy_request(void *base, const struct spawn_request *req) {
         return 0;
 }
 
-/* --- what may go stale ------------------------------------------------------------------ */
-
-static int fingerprint_take(const struct spawn_request *base, struct spare_fingerprint *ret) {
-        const struct config *cfg = base->sandbox.cfg;
-        char dns[PATH_MAX];
-        struct stat st;
-        *ret = (struct spare_fingerprint) {};
-        if (!realpath("/etc/resolv.conf", ret->resolv_path))
-                return negative_errno();
-        if (realpath("/etc/nsswitch.conf", ret->nsswitch_path) && stat(ret->nsswitch_path, &ret->nsswitch) < 0)
-                return negative_errno();
-        int r = dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns);
-        if (r < 0)
-                return r;
-        if (stat(dns, &st) < 0)
-                return negative_errno();
-        ret->dns_dev = st.st_dev;
-        ret->dns_ino = st.st_ino;
-        if (fstat(base->netns_fd, &st) < 0)
-                return negative_errno();
-        ret->netns_dev = st.st_dev;
-        ret->netns_ino = st.st_ino;
-        return sandbox_hidden_present(cfg, &ret->hidden);
-}
-
-static bool fingerprint_same(const struct spare_fingerprint *a, const struct spare_fingerprint *b) {
-        return STREQ(a->resolv_path, b->resolv_path) && STREQ(a->nsswitch_path, b->nsswitch_path) &&
-               a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && stat_same_version(&a->nsswitch, &b->nsswitch) &&
-               a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino && a->hidden == b->hidden;
-}
-
 /* --- the spare's side ------------------------------------------------------------------ */
 
 /* Wait for the request; nsd gone (EOF) or anything odd: just end. */
@@ -144,7 +114,7 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
         sp.mounts = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (sp.mounts < 0)
                 return negative_errno();
-        int r = fingerprint_take(base, &sp.fingerprint);
+        int r = view_fingerprint_take(base->sandbox.cfg, base->netns_fd, &sp.fingerprint);
         if (r < 0) {
                 spare_discard(&sp);
                 return r;
@@ -173,7 +143,7 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
                 spawn_child_setup(base, exec_w, status_w, pair[1], &prepared, &sigfd);
                 /* Ahead too: loading it (a JIT compile) was a tenth of a launch. Nothing a
                  * command's launch does after this needs a call it denies. */
-                int e = sandbox_load_seccomp(base->seccomp);
+                int e = launch_seccomp_load(base->seccomp);
                 if (e < 0)
                         child_fail(exec_w, e, LAUNCH_STEP_LOAD_THE_SECCOMP_FILTER);
                 spare_wait(pair[1], sp.arena, exec_w, status_w, sigfd, &prepared);
@@ -203,47 +173,6 @@ static bool alive_and_current(const struct spare *sp) {
         return poll(p, ELEMENTSOF(p), 0) == 1 && p[0].revents == POLLIN;
 }
 
-/* stat() of path as the process whose root is rootfd sees it: absolute symlinks on the
- * way (/var/run -> /run) resolve in that root too, not in nsd's. */
-static int stat_in_root(int rootfd, const char *path, struct stat *ret) {
-        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-        _cleanup_close_ int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-        if (fd < 0 || fstat(fd, ret) < 0)
-                return negative_errno();
-        return 0;
-}
-
-/* What the spare sees, through its root: its mounts can also go without a mount event in
- * nsd's namespace. The kernel detaches, in every other mount namespace, a mount on a file
- * or directory that the host replaces (rename) or removes: a resolv.conf rewritten by
- * rename, a service's runtime directory made anew. */
-static bool view_intact(const struct spare *sp, const struct config *cfg) {
-        char root[64];
-        struct stat in, out;
-        snprintf(root, sizeof root, "/proc/%d/root", (int) sp->child.pid);
-        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-                return false;
-        /* /etc/resolv.conf's target shows the clearnet file. */
-        if (stat_in_root(rootfd, sp->fingerprint.resolv_path, &in) < 0 || in.st_dev != sp->fingerprint.dns_dev ||
-            in.st_ino != sp->fingerprint.dns_ino)
-                return false;
-        /* Every directory to hide that the host has is covered (another file system), or
-         * out of sight anyway (under the private /tmp, say). */
-        const char *hidden[SANDBOX_HIDDEN_DIRS];
-        char sockdir[PATH_MAX];
-        if (sandbox_hidden_dirs(cfg, hidden, sockdir) < 0)
-                return false;
-        for (size_t i = 0; i < SANDBOX_HIDDEN_DIRS; i++) {
-                if (stat(hidden[i], &out) < 0 || !S_ISDIR(out.st_mode))
-                        continue;
-                int r = stat_in_root(rootfd, hidden[i], &in);
-                if ((r < 0 && r != -ENOENT) || (r == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino))
-                        return false;
-        }
-        return true;
-}
-
 bool spare_suits(const struct spawn_request *req) {
         /* An app's own mounts come after the filter, which denies mount(). */
         return spawn_wants_pidns(req) && !req->sandbox.app;
@@ -252,9 +181,9 @@ bool spare_suits(const struct spawn_request *req) {
 bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
         if (sp->child.pid <= 0 || !spare_suits(req) || !alive_and_current(sp))
                 return false;
-        struct spare_fingerprint now;
-        return fingerprint_take(req, &now) == 0 && fingerprint_same(&now, &sp->fingerprint) &&
-               view_intact(sp, req->sandbox.cfg);
+        struct view_fingerprint now;
+        return view_fingerprint_take(req->sandbox.cfg, req->netns_fd, &now) == 0 &&
+               view_fingerprint_same(&now, &sp->fingerprint) && view_intact(sp->child.pid, req->sandbox.cfg, &sp->fingerprint);
 }
 
 int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret) {

@@ -21,16 +21,6 @@
 
 #include "launch/spawn.h"
 
-struct spare_fingerprint {
-        char resolv_path[PATH_MAX];     /* where /etc/resolv.conf leads */
-        char nsswitch_path[PATH_MAX];
-        dev_t dns_dev;                  /* the clearnet resolv.conf nsd writes */
-        ino_t dns_ino;
-        struct stat nsswitch;           /* its copy is the spare's */
-        dev_t netns_dev;
-        ino_t netns_ino;
-        unsigned hidden;                /* which directories to hide existed */
-};
 
 struct spare {
         struct spawn_child child;       /* pid 0: none */
@@ -38,7 +28,7 @@ struct spare {
         int mounts;                     /* nsd's /proc/self/mountinfo: polls POLLPRI once
                                          * its mount table changed since the open */
         void *arena;                    /* shared with the spare alone */
-        struct spare_fingerprint fingerprint;
+        struct view_fingerprint fingerprint;
 };
 
 #define SPARE_NONE \

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "clearnet/protocol.h"
-#include "launch/sandbox.h"
+#include "launch/view.h"
 #include "launch/step.h"
 
 struct spawn_request {
@@ -62,11 +62,5 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
 _Noreturn void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd,
                                   int status_fd, int sigfd);
 
-/* Build the child's argv and environment from the policy and the request. */
-int spawn_build_argv(const struct app_config *app, const struct proto_request *req, char ***ret);
-int spawn_build_env(const struct app_config *app, const struct target *t, const struct proto_request *req,
-                    const struct sandbox *sb, char ***ret);
-/* The caller's runtime dir and display names, validated, from its environment. */
-void spawn_runtime_from_env(const struct proto_request *req, uid_t caller_uid, struct sandbox *sb);
 /* In a child before exec: report the failed step on the pipe and exit 125. */
 _Noreturn void child_fail(int pipe_fd, int error, enum launch_step step);

@@ -17,6 +17,7 @@
 #include "clearnet/protocol.h"
 #include "access/policy.h"
 #include "launch/spare.h"
+#include "launch/request.h"
 #include "launch/spawn.h"
 #include "log.h"
 #include "net/dns.h"
@@ -133,11 +134,11 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
         sr.stdio = fds;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
         if (app)
-                spawn_runtime_from_env(req, who->uid, &sr.sandbox);
+                request_runtime_from_env(req, who->uid, &sr.sandbox);
         char **argv = NULL, **envp = NULL;
-        int r = spawn_build_argv(app, req, &argv);
+        int r = request_build_argv(app, req, &argv);
         if (r == 0)
-                r = spawn_build_env(app, t, req, &sr.sandbox, &envp);
+                r = request_build_env(app, t, req, &sr.sandbox, &envp);
         if (r == 0) {
                 sr.argv = argv;
                 sr.envp = envp;
@@ -174,7 +175,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
         if (null < 0 || pipe2(out, O_CLOEXEC) < 0)
                 r = negative_errno();
         else if ((r = timesync_argv(s->cfg, app, &argv)) == 0 &&
-                 (r = spawn_build_env(app, t, &none, &sr.sandbox, &envp)) == 0 &&
+                 (r = request_build_env(app, t, &none, &sr.sandbox, &envp)) == 0 &&
                  !(c->out_buf = malloc(CHECK_OUTPUT_MAX + 1)))
                 r = -ENOMEM;
         if (r == 0) {

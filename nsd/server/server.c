@@ -26,7 +26,9 @@
 #include "log.h"
 #include "server/notify.h"
 #include "access/policy.h"
-#include "launch/sandbox.h"
+#include "launch/creds.h"
+#include "launch/syscall-filter.h"
+#include "launch/view.h"
 #include "launch/spare.h"
 #include "launch/spawn.h"
 #include "server/timesync.h"
@@ -94,7 +96,7 @@ static void server_free(struct server *s) {
         spare_discard(&s->spare);
         free(s->clients);
         s->clients = NULL;
-        sandbox_seccomp_free(&s->seccomp);
+        launch_seccomp_free(&s->seccomp);
         closep(&s->self_pidfd);
         closep(&s->pidns_fd);
         closep(&s->listen_fd);
@@ -118,7 +120,7 @@ int server_open(struct server *s, const struct config *cfg, struct net_instance 
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot start the fd closer thread; closing client fds inline");
         const char *what = "build the seccomp filter for launched programs";
-        r = sandbox_seccomp_compile(&s->seccomp);
+        r = launch_seccomp_compile(&s->seccomp);
         if (r == 0) {
                 what = "open a pidfd of nsd";
                 s->self_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);

@@ -1,22 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "launch/sandbox.h"
+#include "launch/view.h"
 
-#include <cap-ng.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <termios.h>
 
 #include "net/dns.h"
 #include "util.h"
@@ -239,13 +235,13 @@ static int home_tmpfs(const struct target *t) {
         return mount_tmpfs(t->home, opts, 0);
 }
 
-int sandbox_hidden_dirs(const struct config *cfg, const char *ret[SANDBOX_HIDDEN_DIRS], char sockdir[PATH_MAX]) {
+int view_hidden_dirs(const struct config *cfg, const char *ret[VIEW_HIDDEN_DIRS], char sockdir[PATH_MAX]) {
         int r = dirname_of(cfg->daemon.socket, sockdir, PATH_MAX);
         if (r < 0)
                 return r;
         /* systemd's sockets (resolved, journal, userdb, the manager) and the print and
          * mDNS daemons' too: services of the host, reachable by path from any netns. */
-        const char *const dirs[SANDBOX_HIDDEN_DIRS] = {
+        const char *const dirs[VIEW_HIDDEN_DIRS] = {
                 sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/run/dbus",
                 "/var/run/dbus", "/run/systemd", "/run/nscd", "/var/run/nscd", "/run/cups",
                 "/run/avahi-daemon",
@@ -254,15 +250,15 @@ int sandbox_hidden_dirs(const struct config *cfg, const char *ret[SANDBOX_HIDDEN
         return 0;
 }
 
-int sandbox_hidden_present(const struct config *cfg, unsigned *ret) {
-        const char *hidden[SANDBOX_HIDDEN_DIRS];
+int view_hidden_present(const struct config *cfg, unsigned *ret) {
+        const char *hidden[VIEW_HIDDEN_DIRS];
         char sockdir[PATH_MAX];
-        int r = sandbox_hidden_dirs(cfg, hidden, sockdir);
+        int r = view_hidden_dirs(cfg, hidden, sockdir);
         if (r < 0)
                 return r;
         struct stat st;
         *ret = 0;
-        for (unsigned i = 0; i < SANDBOX_HIDDEN_DIRS; i++)
+        for (unsigned i = 0; i < VIEW_HIDDEN_DIRS; i++)
                 if (stat(hidden[i], &st) == 0 && S_ISDIR(st.st_mode))
                         *ret |= 1U << i;
         return 0;
@@ -296,9 +292,9 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
         STEP(LAUNCH_STEP_BIND_A_GENERATED_NSSWITCH_CONF, bind_nsswitch());
 
         /* Local resolvers, the daemon, the namespaces and the system bus: out of sight. */
-        const char *hidden[SANDBOX_HIDDEN_DIRS];
+        const char *hidden[VIEW_HIDDEN_DIRS];
         char sockdir[PATH_MAX];
-        STEP(LAUNCH_STEP_HIDE_THE_DAEMONS_SOCKET, sandbox_hidden_dirs(cfg, hidden, sockdir));
+        STEP(LAUNCH_STEP_HIDE_THE_DAEMONS_SOCKET, view_hidden_dirs(cfg, hidden, sockdir));
         for (size_t i = 0; i < ELEMENTSOF(hidden); i++)
                 STEP(LAUNCH_STEP_HIDE_A_DIRECTORY, hide_dir(hidden[i], p->seen, &p->n_seen, ELEMENTSOF(p->seen)));
         /* After the hiding: a stub resolver's file (systemd-resolved's) lives in a directory
@@ -312,7 +308,7 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
         return 0;
 }
 
-int sandbox_prepare(const struct config *cfg, struct sandbox_prepared *ret, enum launch_step *ret_step) {
+int view_prepare(const struct config *cfg, struct sandbox_prepared *ret, enum launch_step *ret_step) {
         *ret = (struct sandbox_prepared) { .run_user_fd = -1, .tmp_fd = -1 };
         int r = prepare_mounts(cfg, ret, ret_step);
         if (r < 0)
@@ -339,7 +335,7 @@ static int finish_app_mounts(const struct sandbox *sb, struct sandbox_prepared *
         return 0;
 }
 
-int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum launch_step *ret_step) {
+int view_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum launch_step *ret_step) {
         struct runtime_socket socks[] = {
                 { APP_SOCKET_WAYLAND, "", -1 }, { APP_SOCKET_PIPEWIRE, "pipewire-0", -1 },
                 { APP_SOCKET_PULSE, "pulse/native", -1 },
@@ -352,7 +348,7 @@ int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum la
                         char rel[160];
                         if (!(sb->app->sockets & socks[i].bit) || !socks[i].name[0] || !sb->runtime_dir[0])
                                 continue;
-                        /* Only the caller's own runtime dir: spawn_runtime_from_env() checked it is
+                        /* Only the caller's own runtime dir: request_runtime_from_env() checked it is
                          * /run/user/<caller>. */
                         snprintf(rel, sizeof rel, "%u/%s", (unsigned) sb->caller_uid, socks[i].name);
                         socks[i].fd = open_caller_socket(p->run_user_fd, rel, sb->caller_uid, false);
@@ -373,134 +369,73 @@ int sandbox_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum la
 }
 #undef STEP
 
-int sandbox_clear_bounding_set(void) {
-        /* Only a capability still in the set costs a drop (each one a new set of
-         * credentials): nsd empties its own at start, so a launch finds none. */
-        for (unsigned long cap = 0;; cap++) {
-                int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
-                if (in < 0)
-                        return errno == EINVAL ? 0 : negative_errno(); /* past the last one */
-                if (in == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-                        return negative_errno();
-        }
-}
+/* --- what a spare's view may go stale by (launch/spare.c) ----------------------------- */
 
-int sandbox_drop_privileges(const struct target *t, enum launch_step *ret_step) {
-        int r;
-        *ret_step = LAUNCH_STEP_EMPTY_THE_CAPABILITY_BOUNDING_SET;
-        if ((r = sandbox_clear_bounding_set()) < 0)
-                return r;
-        *ret_step = LAUNCH_STEP_SET_GROUPS;
-        if (setgroups((size_t) t->n_groups, t->groups) < 0)
+int view_fingerprint_take(const struct config *cfg, int netns_fd, struct view_fingerprint *ret) {
+        char dns[PATH_MAX];
+        struct stat st;
+        *ret = (struct view_fingerprint) {};
+        if (!realpath("/etc/resolv.conf", ret->resolv_path))
                 return negative_errno();
-        capng_clear(CAPNG_SELECT_ALL);
-        *ret_step = LAUNCH_STEP_SWITCH_USER;
-        if (t->uid == 0) {
-                /* root running a command as itself: same ids, no capabilities at all. */
-                if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || capng_apply(CAPNG_SELECT_CAPS) < 0)
-                        return -EPERM;
-        } else if (capng_change_id((int) t->uid, (int) t->gid, CAPNG_CLEAR_AMBIENT) < 0)
-                return -EPERM;
-        *ret_step = LAUNCH_STEP_CLEAR_AMBIENT_CAPABILITIES;
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+        if (realpath("/etc/nsswitch.conf", ret->nsswitch_path) && stat(ret->nsswitch_path, &ret->nsswitch) < 0)
                 return negative_errno();
-        /* Never trust that it worked: check. */
-        uid_t ur, ue, us;
-        gid_t gr, ge, gs;
-        *ret_step = LAUNCH_STEP_VERIFY_THE_USER_SWITCH;
-        if (getresuid(&ur, &ue, &us) < 0 || getresgid(&gr, &ge, &gs) < 0 || ur != t->uid || ue != t->uid ||
-            us != t->uid || gr != t->gid || ge != t->gid || gs != t->gid)
-                return -EPERM;
-        *ret_step = LAUNCH_STEP_SET_NO_NEW_PRIVS;
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return negative_errno();
-        return 0;
-}
-
-static void seccomp_freep(scmp_filter_ctx *ctx) {
-        if (*ctx)
-                seccomp_release(*ctx);
-}
-
-/* Built once when nsd starts, as BPF: every launch then loads it with one prctl(). */
-int sandbox_seccomp_compile(struct sock_fprog *ret) {
-        /* Denied with EPERM. unshare/clone of user namespaces stay allowed: browsers build
-         * their own sandboxes with them. */
-        static const char *const denied[] = {
-                "ptrace", "process_vm_readv", "process_vm_writev", "setns", "mount", "umount", "umount2",
-                "pivot_root", "bpf", "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key",
-                "perf_event_open", "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree",
-                "mount_setattr", "open_by_handle_at", "init_module", "finit_module", "delete_module",
-                "swapon", "swapoff", "reboot", "acct", "quotactl", "userfaultfd", "iopl", "ioperm",
-                "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie",
-                "name_to_handle_at", "syslog", "uselib", "vhangup",
-        };
-        _cleanup_(seccomp_freep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        if (!ctx)
-                return -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
-                int nr = seccomp_syscall_resolve_name(denied[i]);
-                if (nr == __NR_SCMP_ERROR)
-                        continue; /* not on this architecture */
-                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-                if (r < 0)
-                        return r;
-        }
-        /* Typing into the caller's terminal, or driving the console. */
-        static const unsigned long ioctls[] = { TIOCSTI, TIOCLINUX };
-        for (size_t i = 0; i < ELEMENTSOF(ioctls); i++) {
-                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
-                if (r < 0)
-                        return r;
-        }
-        _cleanup_close_ int fd = memfd_create("seccomp", MFD_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        int r = seccomp_export_bpf(ctx, fd);
+        int r = dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns);
         if (r < 0)
                 return r;
-        off_t size = lseek(fd, 0, SEEK_END);
-        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0 ||
-            size / (off_t) sizeof(struct sock_filter) > BPF_MAXINSNS)
-                return -EINVAL;
-        struct sock_filter *insns = malloc((size_t) size);
-        if (!insns)
-                return -ENOMEM;
-        if (pread(fd, insns, (size_t) size, 0) != size) {
-                free(insns);
-                return -EIO;
+        if (stat(dns, &st) < 0)
+                return negative_errno();
+        ret->dns_dev = st.st_dev;
+        ret->dns_ino = st.st_ino;
+        if (fstat(netns_fd, &st) < 0)
+                return negative_errno();
+        ret->netns_dev = st.st_dev;
+        ret->netns_ino = st.st_ino;
+        return view_hidden_present(cfg, &ret->hidden);
+}
+
+bool view_fingerprint_same(const struct view_fingerprint *a, const struct view_fingerprint *b) {
+        return STREQ(a->resolv_path, b->resolv_path) && STREQ(a->nsswitch_path, b->nsswitch_path) &&
+               a->dns_dev == b->dns_dev && a->dns_ino == b->dns_ino && stat_same_version(&a->nsswitch, &b->nsswitch) &&
+               a->netns_dev == b->netns_dev && a->netns_ino == b->netns_ino && a->hidden == b->hidden;
+}
+
+/* stat() of path as the process whose root is rootfd sees it: absolute symlinks on the
+ * way (/var/run -> /run) resolve in that root too, not in nsd's. */
+static int stat_in_root(int rootfd, const char *path, struct stat *ret) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        _cleanup_close_ int fd = (int) syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd < 0 || fstat(fd, ret) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* What the spare sees, through its root: its mounts can also go without a mount event in
+ * nsd's namespace. The kernel detaches, in every other mount namespace, a mount on a file
+ * or directory that the host replaces (rename) or removes: a resolv.conf rewritten by
+ * rename, a service's runtime directory made anew. */
+bool view_intact(pid_t pid, const struct config *cfg, const struct view_fingerprint *fp) {
+        char root[64];
+        struct stat in, out;
+        snprintf(root, sizeof root, "/proc/%d/root", (int) pid);
+        _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return false;
+        /* /etc/resolv.conf's target shows the clearnet file. */
+        if (stat_in_root(rootfd, fp->resolv_path, &in) < 0 || in.st_dev != fp->dns_dev ||
+            in.st_ino != fp->dns_ino)
+                return false;
+        /* Every directory to hide that the host has is covered (another file system), or
+         * out of sight anyway (under the private /tmp, say). */
+        const char *hidden[VIEW_HIDDEN_DIRS];
+        char sockdir[PATH_MAX];
+        if (view_hidden_dirs(cfg, hidden, sockdir) < 0)
+                return false;
+        for (size_t i = 0; i < VIEW_HIDDEN_DIRS; i++) {
+                if (stat(hidden[i], &out) < 0 || !S_ISDIR(out.st_mode))
+                        continue;
+                int r = stat_in_root(rootfd, hidden[i], &in);
+                if ((r < 0 && r != -ENOENT) || (r == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino))
+                        return false;
         }
-        *ret = (struct sock_fprog) { .len = (unsigned short) (size / (off_t) sizeof(struct sock_filter)), .filter = insns };
-        return 0;
-}
-
-void sandbox_seccomp_free(struct sock_fprog *p) {
-        free(p->filter);
-        *p = (struct sock_fprog) {};
-}
-
-int sandbox_load_seccomp(const struct sock_fprog *filter) {
-        if (!filter || !filter->len)
-                return -EINVAL; /* never run without it */
-        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
-                return negative_errno();
-        return 0;
-}
-
-int sandbox_lockdown(const struct target *t, const struct sock_fprog *filter, bool filter_loaded,
-                     enum launch_step *ret_step) {
-        int r = sandbox_drop_privileges(t, ret_step);
-        if (r < 0)
-                return r;
-        /* Die with the parent rather than run on unsupervised. Set after the user switch,
-         * which clears it. */
-        *ret_step = LAUNCH_STEP_WATCH_THE_PARENT;
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                return negative_errno();
-        *ret_step = LAUNCH_STEP_LOAD_THE_SECCOMP_FILTER;
-        if (!filter_loaded)
-                return sandbox_load_seccomp(filter);
-        /* Loaded ahead: never trust it, check. */
-        return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER ? 0 : -EPERM;
+        return true;
 }

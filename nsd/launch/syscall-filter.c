@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "launch/syscall-filter.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <termios.h>
+
+#include "util.h"
+
+static void seccomp_freep(scmp_filter_ctx *ctx) {
+        if (*ctx)
+                seccomp_release(*ctx);
+}
+
+/* Built once when nsd starts, as BPF: every launch then loads it with one prctl(). */
+int launch_seccomp_compile(struct sock_fprog *ret) {
+        /* Denied with EPERM. unshare/clone of user namespaces stay allowed: browsers build
+         * their own sandboxes with them. */
+        static const char *const denied[] = {
+                "ptrace", "process_vm_readv", "process_vm_writev", "setns", "mount", "umount", "umount2",
+                "pivot_root", "bpf", "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key",
+                "perf_event_open", "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree",
+                "mount_setattr", "open_by_handle_at", "init_module", "finit_module", "delete_module",
+                "swapon", "swapoff", "reboot", "acct", "quotactl", "userfaultfd", "iopl", "ioperm",
+                "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie",
+                "name_to_handle_at", "syslog", "uselib", "vhangup",
+        };
+        _cleanup_(seccomp_freep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
+                int nr = seccomp_syscall_resolve_name(denied[i]);
+                if (nr == __NR_SCMP_ERROR)
+                        continue; /* not on this architecture */
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+                if (r < 0)
+                        return r;
+        }
+        /* Typing into the caller's terminal, or driving the console. */
+        static const unsigned long ioctls[] = { TIOCSTI, TIOCLINUX };
+        for (size_t i = 0; i < ELEMENTSOF(ioctls); i++) {
+                int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+                                         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
+                if (r < 0)
+                        return r;
+        }
+        _cleanup_close_ int fd = memfd_create("seccomp", MFD_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        int r = seccomp_export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t) sizeof(struct sock_filter) != 0 ||
+            size / (off_t) sizeof(struct sock_filter) > BPF_MAXINSNS)
+                return -EINVAL;
+        struct sock_filter *insns = malloc((size_t) size);
+        if (!insns)
+                return -ENOMEM;
+        if (pread(fd, insns, (size_t) size, 0) != size) {
+                free(insns);
+                return -EIO;
+        }
+        *ret = (struct sock_fprog) { .len = (unsigned short) (size / (off_t) sizeof(struct sock_filter)), .filter = insns };
+        return 0;
+}
+
+void launch_seccomp_free(struct sock_fprog *p) {
+        free(p->filter);
+        *p = (struct sock_fprog) {};
+}
+
+int launch_seccomp_load(const struct sock_fprog *filter) {
+        if (!filter || !filter->len)
+                return -EINVAL; /* never run without it */
+        if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}

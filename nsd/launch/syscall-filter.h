@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The seccomp filter of every launch: compiled once to BPF by nsd, loaded by each child. */
+#pragma once
+#include <linux/filter.h>
+
+int launch_seccomp_compile(struct sock_fprog *ret);
+void launch_seccomp_free(struct sock_fprog *p);
+/* Load the filter (root may do it before no_new_privs). */
+int launch_seccomp_load(const struct sock_fprog *filter);
