@@ -160,11 +160,16 @@ static int parse_uint(const char *v, void *field, char **r, unsigned max) {
         return 0;
 }
 
-static int parse_max_clients(const char *v, void *field, char **r) {
-        int ret = parse_uint(v, field, r, 1024);
+/* 1 to max; zero_reason says why 0 is not. */
+static int parse_positive(const char *v, void *field, char **r, unsigned max, const char *zero_reason) {
+        int ret = parse_uint(v, field, r, max);
         if (ret == 0 && *(unsigned *) field == 0)
-                return reason(r, "max_clients must be at least 1");
+                return reason(r, "%s", zero_reason);
         return ret;
+}
+
+static int parse_max_clients(const char *v, void *field, char **r) {
+        return parse_positive(v, field, r, 1024, "max_clients must be at least 1");
 }
 
 static int parse_instances(const char *v, void *field, char **r) {
@@ -273,24 +278,26 @@ static int parse_user(const char *v, void *field, char **r) {
         return set_string(field, v);
 }
 
-static int parse_args_kind(const char *v, void *field, char **r) {
-        if (STREQ(v, "none"))
-                *(enum app_args *) field = APP_ARGS_NONE;
-        else if (STREQ(v, "url"))
-                *(enum app_args *) field = APP_ARGS_URL;
+/* One of two words, as an enum stored in an int-sized field. */
+static int parse_choice(const char *v, int *field, char **r, const char *key, const char *a, int va, const char *b,
+                        int vb) {
+        if (STREQ(v, a))
+                *field = va;
+        else if (STREQ(v, b))
+                *field = vb;
         else
-                return reason(r, "invalid args '%s' (expected none or url)", v);
+                return reason(r, "invalid %s '%s' (expected %s or %s)", key, v, a, b);
         return 0;
 }
 
+static int parse_args_kind(const char *v, void *field, char **r) {
+        _Static_assert(sizeof(enum app_args) == sizeof(int), "enum app_args is an int");
+        return parse_choice(v, field, r, "args", "none", APP_ARGS_NONE, "url", APP_ARGS_URL);
+}
+
 static int parse_home(const char *v, void *field, char **r) {
-        if (STREQ(v, "tmpfs"))
-                *(enum app_home *) field = APP_HOME_TMPFS;
-        else if (STREQ(v, "keep"))
-                *(enum app_home *) field = APP_HOME_KEEP;
-        else
-                return reason(r, "invalid home '%s' (expected tmpfs or keep)", v);
-        return 0;
+        _Static_assert(sizeof(enum app_home) == sizeof(int), "enum app_home is an int");
+        return parse_choice(v, field, r, "home", "tmpfs", APP_HOME_TMPFS, "keep", APP_HOME_KEEP);
 }
 
 static int parse_sockets(const char *v, void *field, char **r) {
@@ -341,17 +348,11 @@ static int parse_expect(const char *v, void *field, char **r) {
 }
 
 static int parse_timeout(const char *v, void *field, char **r) {
-        int ret = parse_uint(v, field, r, 60);
-        if (ret == 0 && *(unsigned *) field == 0)
-                return reason(r, "timeout must be between 1 and 60 seconds");
-        return ret;
+        return parse_positive(v, field, r, 60, "timeout must be between 1 and 60 seconds");
 }
 
 static int parse_threshold(const char *v, void *field, char **r) {
-        int ret = parse_uint(v, field, r, 86400);
-        if (ret == 0 && *(unsigned *) field == 0)
-                return reason(r, "threshold must be between 1 and 86400 seconds");
-        return ret;
+        return parse_positive(v, field, r, 86400, "threshold must be between 1 and 86400 seconds");
 }
 
 #define NS(f) offsetof(struct config, ns.f)
@@ -761,13 +762,9 @@ int config_load(struct config *cfg, const char *path, char **ret_error) {
         _cleanup_free_ char *text = NULL;
         size_t len;
         *ret_error = NULL;
-        int r = read_file_limited(path, CONFIG_MAX_SIZE, &text, &len);
-        if (r < 0) {
-                if (asprintf(ret_error, "%s: %s", path,
-                             r == -EFBIG ? "file larger than 64 KiB" : strerror(-r)) < 0)
-                        *ret_error = NULL;
+        int r = read_file_reason(path, CONFIG_MAX_SIZE, &text, &len, ret_error);
+        if (r < 0)
                 return r;
-        }
         r = set_string(&cfg->path, path);
         if (r < 0)
                 return r;
