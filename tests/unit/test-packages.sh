@@ -81,10 +81,19 @@ check_tree() {
 
 # --- the tree as it is ----------------------------------------------------------------------
 names=$(meson_names "$src")
-[ "$(grep -c '^dep:' <<<"$names")" -ge 5 ] || fail "found too few dependency() calls in $src (parser broken?): $(echo $names)"
+[ "$(grep -c '^dep:' <<<"$names")" -ge 5 ] || fail "found too few dependency() calls in $src (parser broken?): $(tr "\n" " " <<<"$names")"
 out=$(check_tree "$src") || fail "the package list does not cover the build:
 $out"
 ok "every dependency/find_library/find_program of the meson files is in the build group: $(grep -v '^tool:' <<<"$names" | tr '\n' ' ')"
+
+# --- the fuzz build (CC=clang, -fsanitize=fuzzer) has its compiler and runtime in the fuzz group
+if grep -rqs --include=meson.build -e '-fsanitize=fuzzer' "$src"; then
+	fuzz=$("$src/tools/packages-for" fuzz) || fail "tools/packages-for fuzz failed"
+	for p in clang libclang-rt-14-dev; do
+		grep -qxF "$p" <<<"$fuzz" || fail "the meson files build libFuzzer targets, but $p is not in the fuzz group of tools/packages"
+	done
+	ok "the libFuzzer build's clang and its runtime are in the fuzz group"
+fi
 
 # --- the map agrees with dpkg where the files are installed ----------------------------------
 # owner_of FILE: the package dpkg says holds FILE (as named, resolved, or without the /usr
