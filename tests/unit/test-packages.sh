@@ -33,6 +33,7 @@ dep:threads libc6-dev
 lib:dl libc6-dev
 prog:scdoc scdoc
 prog:sh -
+prog:../tools/check-layers python3
 tool:cc gcc
 tool:libc libc6-dev
 tool:meson meson
