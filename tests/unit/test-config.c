@@ -192,7 +192,7 @@ static void test_policy(void) {
                 { "[app x]\nexec = /bin/true\n", "test.conf:1: [app x] has no user" },
                 { "[app x]\nexec = /bin/true\nargs = any\n", "test.conf:3: invalid args 'any' (expected none or url)" },
                 { "[app x]\nexec = /bin/true\nhome = disk\n", "test.conf:3: invalid home 'disk' (expected tmpfs or keep)" },
-                { "[app x]\nexec = /bin/true\nsockets = wayland ssh-agent\n", "test.conf:3: invalid socket 'ssh-agent' (expected wayland, pipewire, pulse or x11)" },
+                { "[app x]\nexec = /bin/true\nsockets = wayland ssh-agent\n", "test.conf:3: invalid socket 'ssh-agent' (expected wayland, pipewire, pulse, x11, a11y or ibus)" },
                 { "[app x]\nexec = /bin/true\nenv = LANG LD_PRELOAD\n", "test.conf:3: invalid variable name (LD_*, PATH, HOME and the like are never passed) 'LD_PRELOAD'" },
                 { "[app x]\nexec = /bin/true\ninstances = -1\n", "test.conf:3: invalid number '-1' (0 to 1024)" },
                 { "[app x]\nexec = /bin/true\nuser = a\n[app x]\nuser = b\n", "test.conf:4: section [app x] appears twice" },
