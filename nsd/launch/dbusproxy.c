@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -71,31 +73,61 @@ static int open_socket_beneath(int dirfd, const char *rel, uid_t owner) {
 }
 
 /* In a forked child: become the app's user (who is the caller, dbusproxy_open checked),
- * fds[i] as fd 3+i and nothing else, then exec argv. Never returns. */
+ * fds[i] as fd 3+i and nothing else (exec_fd, when >= 0, the program to run, at 3+n,
+ * close-on-exec), then exec argv. Never returns. */
 static _Noreturn void exec_as_caller(const struct sandbox *sb, const int *fds, size_t n, int out_fd, int err_fd,
-                                     pid_t parent, char **argv) {
+                                     pid_t parent, int exec_fd, char **argv) {
         enum launch_step step;
         int high[8];
-        if (n > ELEMENTSOF(high))
+        size_t n_high = n + (exec_fd >= 0);
+        if (n_high > ELEMENTSOF(high))
                 _exit(127);
         /* Out of the way first: a source may sit where another goes. */
-        for (size_t i = 0; i < n; i++)
-                if ((high[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
+        for (size_t i = 0; i < n_high; i++)
+                if ((high[i] = fcntl(i < n ? fds[i] : exec_fd, F_DUPFD_CLOEXEC, 64)) < 0)
                         _exit(127);
         int in_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (in_fd < 0 || dup2(in_fd, 0) < 0 || dup2(out_fd >= 0 ? out_fd : in_fd, 1) < 0 ||
             dup2(err_fd >= 0 ? err_fd : in_fd, 2) < 0)
                 _exit(127);
-        for (size_t i = 0; i < n; i++)
-                if (dup2(high[i], 3 + (int) i) < 0)
+        for (size_t i = 0; i < n_high; i++)
+                if (dup3(high[i], 3 + (int) i, i < n ? 0 : O_CLOEXEC) < 0)
                         _exit(127);
-        if (syscall(SYS_close_range, 3 + n, ~0U, 0) < 0)
+        if (syscall(SYS_close_range, 3 + n_high, ~0U, 0) < 0)
                 _exit(127);
         if (creds_drop(sb->target, &step) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(127);
         char *envp[] = { "PATH=/usr/bin:/bin", NULL };
-        execve(argv[0], argv, envp);
+        if (exec_fd >= 0)
+                syscall(SYS_execveat, 3 + (int) n, "", argv, envp, AT_EMPTY_PATH);
+        else
+                execve(argv[0], argv, envp);
         _exit(127);
+}
+
+/* The proxy's program as a sealed memfd that its user may execute but not read: a process
+ * whose program is unreadable to it is not dumpable, so the app, of the same user in the
+ * same PID namespace, cannot reach its memory or fds through /proc (seccomp denies
+ * ptrace, but not /proc/PID/mem), whatever Yama's ptrace_scope. */
+static int proxy_program_memfd(void) {
+        _cleanup_close_ int src = open(DBUSPROXY_PROGRAM, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        if (src < 0 || fstat(src, &st) < 0)
+                return negative_errno();
+        _cleanup_close_ int fd = memfd_create("xdg-dbus-proxy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return negative_errno();
+        /* sendfile: copy_file_range() refuses a copy between file systems on older kernels. */
+        for (off_t done = 0; done < st.st_size;) {
+                ssize_t n = sendfile(fd, src, NULL, (size_t) (st.st_size - done));
+                if (n <= 0)
+                        return n < 0 ? negative_errno() : -EIO;
+                done += n;
+        }
+        if (fchmod(fd, 0111) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
 }
 
 static void kill_and_reap(pid_t pid) {
@@ -162,7 +194,7 @@ static int get_a11y_path(const struct sandbox *sb, int bus_fd, char *path) {
         if (pid < 0)
                 return negative_errno();
         if (pid == 0)
-                exec_as_caller(sb, &bus_fd, 1, wr, -1, self, argv);
+                exec_as_caller(sb, &bus_fd, 1, wr, -1, self, -1, argv);
         closep(&wr);
         char answer[ADDRESS_MAX + 1];
         ssize_t n = read_until(rd, answer, ADDRESS_MAX, now_ms() + GET_ADDRESS_MS);
@@ -254,6 +286,9 @@ int dbusproxy_start(const struct sandbox *sb, struct dbusproxy *dp, int stderr_f
         if (r < 0)
                 return r;
 
+        _cleanup_close_ int prog = proxy_program_memfd();
+        if (prog < 0)
+                return prog;
         int p[2];
         if (pipe2(p, O_CLOEXEC) < 0)
                 return negative_errno();
@@ -263,7 +298,7 @@ int dbusproxy_start(const struct sandbox *sb, struct dbusproxy *dp, int stderr_f
         if (pid < 0)
                 return negative_errno();
         if (pid == 0)
-                exec_as_caller(sb, fds, dp->a11y_fd >= 0 ? 3 : 2, -1, stderr_fd, self, argv);
+                exec_as_caller(sb, fds, dp->a11y_fd >= 0 ? 3 : 2, -1, stderr_fd, self, prog, argv);
         closep(&wr);
         closep(&dp->bus_fd);
         closep(&dp->a11y_fd);

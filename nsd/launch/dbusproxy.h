@@ -6,7 +6,9 @@
  * the caller's session bus socket (/run/user/UID/bus, a socket the caller owns) O_PATH and,
  * for a11y, asks it org.a11y.Bus.GetAddress (dbus-send as the caller, bounded in time) and
  * opens that socket too. After the view is made, it forks xdg-dbus-proxy as the caller (no
- * capabilities, no_new_privs, the launch's seccomp filter, parent-death signal), which
+ * capabilities, no_new_privs, the launch's seccomp filter, parent-death signal; run from a
+ * sealed memfd copy the caller may execute but not read, so it is not dumpable and the
+ * app, of the same user in the same PID namespace, cannot reach it through /proc), which
  * reaches the two buses through /proc/self/fd (it sees only the app's view) and listens at
  * /run/user/UID/bus and /run/user/UID/at-spi-bus inside that view. The proxy's --fd pipe
  * is held by the launch's PID-namespace init: when the launch ends, init's kill(-1) and

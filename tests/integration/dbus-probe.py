@@ -13,6 +13,8 @@
   runtime=<sorted entries of $XDG_RUNTIME_DIR>
   system_bus=absent|present    /run/dbus/system_bus_socket
   raw_bus=<connect result of --raw PATH>  a plain connect() to a path (the caller's bus)
+  proxies=N, proxy_mem=ok|error:...   xdg-dbus-proxy processes seen, opening one's memory
+  child_mem=ok|error:...       opening the memory of a child of ours (same user): control
 Then, with --wait FILE, waits (bounded) until FILE exists: the test looks at the launch
 meanwhile.
 """
@@ -39,6 +41,14 @@ def call(bus, name, path, iface, method, *args, sig=None):
         return "ok"
     except Exception as e:  # noqa: BLE001 - we report what failed
         return err(e)
+
+
+def open_mem(pid):
+    try:
+        os.close(os.open("/proc/%s/mem" % pid, os.O_RDONLY))
+        return "ok"
+    except OSError as e:
+        return "error:" + (e.strerror or type(e).__name__)
 
 
 def main():
@@ -99,6 +109,26 @@ def main():
             out.append("raw_bus=connected")
         except OSError as e:
             out.append("raw_bus=error:%s" % (e.strerror or type(e).__name__))
+    # The proxy's memory (it runs as the same user, in the same PID namespace): out of
+    # reach; a child of ours, the same user too, is the control.
+    proxies = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                if f.read().split(b"\0")[0] == b"/usr/bin/xdg-dbus-proxy":
+                    proxies.append(pid)
+        except OSError:
+            pass
+    out.append("proxies=%d" % len(proxies))
+    for pid in proxies[:1]:
+        out.append("proxy_mem=" + open_mem(pid))
+    child = os.fork()
+    if child == 0:
+        time.sleep(30)
+        os._exit(0)
+    out.append("child_mem=" + open_mem(str(child)))
+    os.kill(child, 9)
+    os.waitpid(child, 0)
     print("\n".join(out), flush=True)
     if a.wait:
         for _ in range(600):

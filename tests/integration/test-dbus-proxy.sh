@@ -6,7 +6,9 @@
 # name the test has on the session bus (a notification daemon that records every call
 # records none; a portal) or on the a11y bus. Positive control: the same probe run
 # outside the sandbox reaches all of them, and the notification daemon records its call.
-# The proxy runs as the caller, outside nsd, and is gone once the app has exited. An app
+# The proxy runs as the caller, outside nsd, not dumpable (the app, of the same user,
+# cannot open its memory, while it can open its own child's), and is gone once the app
+# has exited. An app
 # without those sockets sees no D-Bus at all (no address, no bus socket in its runtime
 # dir, no system bus). Real dbus-daemons: a --session bus in the caller's runtime dir, and
 # an accessibility bus with at-spi2-core's own config (accessibility.conf).
@@ -81,7 +83,7 @@ app() {
 proxies() {
 	local p
 	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$(readlink -f "$(command -v xdg-dbus-proxy)")" ] || continue
+		[ "$(tr '\0' '\n' <"$p/cmdline" 2>/dev/null | head -n 1)" = /usr/bin/xdg-dbus-proxy ] || continue
 		[ "$(stat -c %u "$p")" = "$UA_ID" ] && echo "${p#/proc/}"
 	done
 }
@@ -120,6 +122,9 @@ for n in org.freedesktop.Notifications org.freedesktop.portal.Desktop; do
 done
 ok "ListNames through the proxy does not show the names the app may not talk to ($names)"
 expect_pv "$P" runtime "at-spi-bus bus" "the app's runtime dir holds only the proxy's two sockets"
+expect_pv "$P" proxies 1 "the app sees its proxy (same PID namespace)"
+expect_pv "$P" child_mem ok "control: the app may open the memory of a process of its own user"
+expect_pv "$P" proxy_mem "error:Permission denied" "but not the proxy's, although it runs as the same user (not dumpable)"
 [ "$(calls org.freedesktop.Notifications Notify)" = 0 ] || fail "the notification daemon recorded a call from inside: $(cat "$CALLS")"
 [ "$(calls org.freedesktop.portal.Desktop Ping)" = 0 ] || fail "the portal stand-in recorded a call from inside"
 [ "$(calls org.example.A11yOther Ping)" = 0 ] || fail "the other a11y-bus name recorded a call from inside"
