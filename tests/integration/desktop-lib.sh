@@ -26,6 +26,17 @@ for f in desktop/clearnet-portal-notify desktop/clearnet-time-sync desktop/clear
 	install -m 0755 "$DESKTOP_BUILD/$f" "$DB/" || fail "cannot copy $f"
 done
 
+# desktop_setup: the topology, the test users, the check's server and user, the desktop
+# session (everything before the test's config)
+desktop_setup() {
+	topo_setup
+	services_start
+	users_setup
+	portal_user_setup
+	portal_services_start
+	desktop_session_start
+}
+
 # desktop_session_start: the desktop user's runtime dir, session bus and notification
 # daemon stand-in (answers with the action in $CHOOSE, else dismisses)
 desktop_session_start() {

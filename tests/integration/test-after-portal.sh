@@ -17,12 +17,7 @@
 . "$(dirname "$0")/portal-lib.sh"
 . "$(dirname "$0")/desktop-lib.sh"
 
-topo_setup
-services_start
-users_setup
-portal_user_setup
-portal_services_start
-desktop_session_start
+desktop_setup
 
 # The stand-in browser: says it runs, waits (bounded) to be closed.
 cat >"$SH/bin/fake-browser" <<EOF

@@ -15,12 +15,7 @@
 . "$(dirname "$0")/portal-lib.sh"
 . "$(dirname "$0")/desktop-lib.sh"
 
-topo_setup
-services_start
-users_setup
-portal_user_setup
-portal_services_start
-desktop_session_start
+desktop_setup
 
 CLOCK=$T/clock
 conf=$T/cfg/nsd.conf
@@ -125,6 +120,15 @@ BACKOFF=3600 ts --network-change conn-B
 [ "$(runs)" = $((base + 3)) ] || fail "an attempt before the backoff elapsed"
 case $ERR in *"next attempt on connection conn-B not before "*) ;; *) fail "no backoff message: $ERR" ;; esac
 ok "before the backoff has elapsed, a network change does not try again"
+
+# The NetworkManager hook itself, on a connectivity change (no connection UUID: the same
+# connection as before), makes the next attempt.
+HOOK=$(realpath "${CLEARNET_SRCDIR:-$IT_DIR/../..}")/desktop/nm-dispatcher
+run_capture env CLEARNET_CONFIG="$conf" CLEARNET_RUN="$CLEARNET_RUN" CLEARNET_SOCKET="$SOCKET" \
+	CLEARNET_TIME_SYNC="$DB/clearnet-time-sync" CLEARNET_TIME_SYNC_BACKOFF=0 sh "$HOOK" '' connectivity-change
+[ "$RC" = 0 ] && [ "$(runs)" = $((base + 4)) ] || fail "the hook's connectivity-change did not retry (status $RC, err $ERR)"
+grep -q 'connection=conn-B attempts=2 ' "$STATE" || fail "the hook's attempt is not the second on conn-B: $(cat "$STATE")"
+ok "the NetworkManager hook's connectivity-change retries on the same connection"
 
 # --- positive control: online sets the clock, says nothing, and ends the retries -------
 notified_reset
