@@ -199,7 +199,7 @@ static int get_a11y_path(const struct sandbox *sb, int bus_fd, char *path) {
         char answer[ADDRESS_MAX + 1];
         ssize_t n = read_until(rd, answer, ADDRESS_MAX, now_ms() + GET_ADDRESS_MS);
         int status = 0;
-        if (n < 0)
+        if (n < 0 || n == ADDRESS_MAX)         /* too slow, or too much: it may still write */
                 kill(pid, SIGKILL);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
