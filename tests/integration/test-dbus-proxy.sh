@@ -143,6 +143,35 @@ done
 [ -z "$(proxies)" ] || fail "an xdg-dbus-proxy is left after the app exited: $(proxies)"
 ok "the proxy is gone once the app has exited"
 
+# --- a GetAddress answer that is not followed ------------------------------------------
+# standins ADDRESS: the stand-ins again, org.a11y.Bus answering ADDRESS
+standins() {
+	bg_stop standins
+	bg standins "$HOST" setpriv --reuid="$UA" --regid="$UA" --init-groups -- "$PYI" -u "$SH/bin/dbus-standin.py" \
+		--session "$SESSION" --a11y "$A11Y" --a11y-address "$1" --log "$CALLS"
+	wait_until 150 grep -q ready "$T/logs/standins.out" || fail "the stand-ins did not start again"
+	# The new one answers, not the old one (its names may take a moment to go).
+	wait_until 100 a11y_answers "$1" || fail "org.a11y.Bus does not answer '$1' on the session bus"
+}
+a11y_answers() {
+	[ "$(as "$UA" dbus-send --bus="$SESSION" --print-reply=literal --dest=org.a11y.Bus /org/a11y/bus \
+		org.a11y.Bus.GetAddress | sed 's/^ *//')" = "$1" ]
+}
+unix_listener root-a11y root $T/root-a11y
+chmod 0666 $T/root-a11y
+for bad in "unix:abstract=/tmp/dbus-clearnet-it-$$" "unix:path=$T/root-a11y" \
+	"unix:path=$RT/at-spi/../at-spi/bus_0" "unix:path=$SOCKET"; do
+	standins "$bad"
+	rm -f "$SH/x/go"
+	touch "$SH/x/go"
+	app dbus || fail "the app failed with org.a11y.Bus answering $bad: $(cat "$SH/x/dbus.err")"
+	expect_pv "$SH/x/dbus.out" getaddress "ok:$bad" "  (the app's GetAddress answers '$bad' too)"
+	expect_pv "$SH/x/dbus.out" runtime bus "org.a11y.Bus answering '$bad': no a11y bus for the app"
+	expect_pv "$SH/x/dbus.out" ibus ok "  and the session bus part still works"
+done
+ok "an abstract address, a socket of root's, a path with '..', a path outside /run/user/UID and /tmp: not followed"
+standins "$A11Y"
+
 # --- positive control: the same probe, outside the sandbox, reaches everything --------
 reset_calls
 as "$UA" DBUS_SESSION_BUS_ADDRESS="$SESSION" AT_SPI_BUS_ADDRESS="$A11Y" XDG_RUNTIME_DIR="$RT" \
