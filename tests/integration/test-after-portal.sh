@@ -11,7 +11,8 @@
 # [portal] on_online. Still a portal: "This network still requires you to log in", whose
 # action is to open the Unsafe Browser again (and does). The NetworkManager path
 # (clearnet-portal-notify without arguments, on each network change): a turn from portal
-# to online gives the Tor notification once; online after online gives none.
+# to online gives the Tor notification once; online after online gives none, nor does
+# closing the browser after the user was told while it was open.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/launch-lib.sh"
 . "$(dirname "$0")/portal-lib.sh"
@@ -135,5 +136,21 @@ expect_notified 1 "$TOR" "the next one, now online: 'Tor can connect now'"
 desktop "$DB/clearnet-portal-notify" 2>"$SH/x/pn3.err" || fail "portal-notify (online again) failed"
 [ "$(notified_count "$TOR")" = 1 ] || fail "online after online notified again: $(notified_all)"
 ok "online after online: no second notification"
+
+# --- told while the browser was open: not again when it closes -------------------------
+notified_reset
+rm -f "$SH/x/browser-runs"
+portal
+desktop "$DB/clearnet-portal-notify" 2>/dev/null || fail "portal-notify (portal) failed"
+desktop "$DB/unsafe-browser" >"$SH/x/ub3.out" 2>&1 &
+ub=$!
+wait_until 300 browser_started 1 || fail "the stand-in browser did not start: $(cat "$SH/x/ub3.out")"
+online
+desktop "$DB/clearnet-portal-notify" 2>/dev/null || fail "portal-notify (online) failed"
+expect_notified 1 "$TOR" "a connectivity change while the browser is open, now online: 'Tor can connect now'"
+close_browser "$ub"
+wait_until 100 sh -c "! pgrep -u $UA_ID -f clearnet-portal-notify" || fail "clearnet-portal-notify still runs"
+[ "$(notified_count "$TOR")" = 1 ] || fail "told again when the browser closed: $(notified_all)"
+ok "closing the browser afterwards: no second 'Tor can connect now'"
 
 finish
