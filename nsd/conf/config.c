@@ -270,6 +270,16 @@ static int parse_exec(const char *v, void *field, char **r) {
         return 0;
 }
 
+/* A command line that may be empty (none): [portal] on_online. */
+static int parse_command(const char *v, void *field, char **r) {
+        if (v[strspn(v, " \t")] == '\0') {
+                strv_free(*(strv *) field);
+                *(strv *) field = NULL;
+                return 0;
+        }
+        return parse_exec(v, field, r);
+}
+
 static int parse_user(const char *v, void *field, char **r) {
         if (!user_name_ok(v))
                 return reason(r, "invalid user name '%s'", v);
@@ -304,6 +314,7 @@ static int parse_sockets(const char *v, void *field, char **r) {
         static const struct { const char *name; unsigned bit; } map[] = {
                 { "wayland", APP_SOCKET_WAYLAND }, { "pipewire", APP_SOCKET_PIPEWIRE },
                 { "pulse", APP_SOCKET_PULSE }, { "x11", APP_SOCKET_X11 },
+                { "a11y", APP_SOCKET_A11Y }, { "ibus", APP_SOCKET_IBUS },
         };
         strv l = NULL;
         int ret = parse_words(v, &l, r, exec_word_ok, "socket");
@@ -315,7 +326,7 @@ static int parse_sockets(const char *v, void *field, char **r) {
                 for (i = 0; i < ELEMENTSOF(map) && !STREQ(*w, map[i].name); i++)
                         ;
                 if (i == ELEMENTSOF(map)) {
-                        ret = reason(r, "invalid socket '%s' (expected wayland, pipewire, pulse or x11)", *w);
+                        ret = reason(r, "invalid socket '%s' (expected wayland, pipewire, pulse, x11, a11y or ibus)", *w);
                         strv_free(l);
                         return ret;
                 }
@@ -379,6 +390,7 @@ static const struct key_def key_table[] = {
         { "portal",    "url",           parse_url,     offsetof(struct config, portal.url) },
         { "portal",    "expect",        parse_expect,  offsetof(struct config, portal.expect) },
         { "portal",    "timeout",       parse_timeout, offsetof(struct config, portal.timeout) },
+        { "portal",    "on_online",     parse_command, offsetof(struct config, portal.on_online) },
         { "time",      "callers",       parse_users,   offsetof(struct config, time.callers) },
         { "time",      "caller_groups", parse_groups,  offsetof(struct config, time.caller_groups) },
         { "time",      "threshold",     parse_threshold, offsetof(struct config, time.threshold) },
@@ -479,7 +491,8 @@ static int set_key(struct parse_state *st, const struct key_def *table, size_t n
                 }
                 *seen |= 1u << i;
                 bool may_be_empty = k->parse == parse_users || k->parse == parse_groups ||
-                                    k->parse == parse_env_names || k->parse == parse_sockets;
+                                    k->parse == parse_env_names || k->parse == parse_sockets ||
+                                    k->parse == parse_command;
                 if (value[0] == '\0' && !may_be_empty) {
                         reason(&st->error, "empty value for '%s'", name);
                         return 0;
@@ -647,6 +660,12 @@ static int cross_check(const struct config *cfg, const char *text, unsigned *ret
                         return reason(ret_reason, "[app %s] has no exec", a->name);
                 if (!a->user)
                         return reason(ret_reason, "[app %s] has no user", a->name);
+                /* The D-Bus proxy must end with the launch: its PID namespace's init ends it. */
+                if ((a->sockets & (APP_SOCKET_A11Y | APP_SOCKET_IBUS)) && !a->pid_namespace) {
+                        unsigned l = find_key_line(text, section, "sockets");
+                        *ret_line = l ? l : *ret_line;
+                        return reason(ret_reason, "[app %s] sockets a11y and ibus need pid_namespace = yes", a->name);
+                }
         }
         return 0;
 }
@@ -708,6 +727,7 @@ void config_free(struct config *cfg) {
         free(cfg->portal.app);
         free(cfg->portal.url);
         free(cfg->portal.expect);
+        strv_free(cfg->portal.on_online);
         strv_free(cfg->time.callers);
         strv_free(cfg->time.caller_groups);
         free(cfg->time.clock_file);
