@@ -245,27 +245,36 @@ static void put_chains(FILE *f, const struct compile_state *cs) {
               "  chain output {\n"
               "    type filter hook output priority filter; policy drop;\n"
               "    ct state established accept\n"
-              "    oif \"lo\" ct state related meta l4proto { icmp, ipv6-icmp } accept\n"
-              /* The rejects of ns_input, on their way back into the namespace. */
+              /* "Local" is by destination, not by oif: after a redirect in nat_output
+               * (DNS with redirect_all) the hook's oif is still the original route's. */
+              "    fib daddr type local ct state related meta l4proto { icmp, ipv6-icmp } accept\n"
+              /* The rejects of ns_input, on their way back into the namespace; the host
+               * itself opens nothing there. */
               "    oifname @ns_veths ct state related meta l4proto { tcp, icmp } accept\n"
-              "    oif \"lo\" ct state new jump local\n"
+              "    oifname @ns_veths jump refuse\n"
+              "    fib daddr type local jump local\n"
               "    meta nfproto ipv4 meta skuid vmap @roles_v4\n"
-              "    meta nfproto ipv4 oif != \"lo\" ip daddr @lan_v4 jump lan\n"
+              "    meta nfproto ipv4 ip daddr @lan_v4 jump lan\n"
               "    jump refuse\n"
               "  }\n"
+              /* Everything to a local address is decided here. */
               "  chain local {\n"
+              "    ct state != new jump refuse\n"
               "    meta nfproto ipv4 meta l4proto . th dport . meta skuid @local_v4 accept\n"
               "    ip6 daddr ::1 meta l4proto . th dport . meta skuid @local_v6 accept\n", f);
         if (cs->have_desktop)
                 fprintf(f, "    meta nfproto ipv4 meta skuid %u tcp dport != @desktop_deny accept\n", cs->desktop_uid);
-        fputs("  }\n"
+        if (cs->have_tor)
+                fprintf(f, "    meta skuid %1$u meta l4proto tcp accept\n"
+                           "    meta skuid %1$u udp dport 53 accept\n", cs->tor_uid);
+        fputs("    jump refuse\n"
+              "  }\n"
               "  chain tor {\n"
               "    meta l4proto tcp ct state new accept\n"
               "    udp dport 53 ct state new accept\n"
               "  }\n"
-              /* All TCP and DNS out, but nothing on loopback. */
+              /* All TCP and DNS out (never loopback: local addresses never get here). */
               "  chain clearnet_user {\n"
-              "    oif \"lo\" return\n"
               "    meta l4proto tcp ct state new accept\n"
               "    udp dport 53 ct state new accept\n"
               "  }\n"
