@@ -162,57 +162,24 @@ filter_ports_start() {
 
 # --- the filter ----------------------------------------------------------------------
 
-# filter_conf FILE [CLEARNET_CONF]: the test policy (the shipped shape, the test users)
+# filter_conf FILE [CLEARNET_CONF]: the shipped policy (desktop/filter.conf) with the test
+# users in the roles' places: debian-tor -> cltor, clearnet -> clclear, amnesia -> cldesk,
+# _apt -> clapt, tails-iuk-get-target-file and Debian-gdm -> clother (the other Tails
+# users stay, optional and missing); NFLOG group $FILTER_LOG_GROUP (default 7) for the
+# log; plus an optional user that does not exist (clghost) with a service of its own
+SHIPPED_FILTER_CONF=${CLEARNET_SRCDIR:-$IT_DIR/../..}/desktop/filter.conf
 filter_conf() {
-	cat >"$1" <<EOF
-# written by $IT_NAME
-[filter]
-clearnet_config = ${2:-}
-optional_users = clghost
-[tor]
-user = cltor
-trans_port = 9040
-dns_port = 5353
-automap = 127.192.0.0/10
-[clearnet-user]
-user = clclear
-[desktop]
-user = cldesk
-deny_ports = 9052 9063
-[lan]
-networks = 10.0.0.0/8 172.16.0.0/12 192.168.0.0/16
-[dns]
-redirect_all = no
-[log]
-group = ${FILTER_LOG_GROUP:-7}
-rate = 5
-burst = 10
-[local socks]
-port = 9050
-proto = tcp
-users = clapt nobody
-[local socks-iuk]
-port = 9063
-users = clother
-[local control]
-port = 9052
-users = root
-[local dns]
-port = 53 5353
-proto = udp
-users = cldesk root
-[local greeter]
-port = 4101
-proto = tcp
-users = clother cldesk
-ipv6 = yes
-[local onionshare]
-port = 17600-17650
-users = cldesk
-[local ghost]
-port = 7777
-users = clghost
-EOF
+	[ -f "$SHIPPED_FILTER_CONF" ] || fail "no $SHIPPED_FILTER_CONF"
+	sed -e "s#^clearnet_config = .*#clearnet_config = ${2:-}#" \
+		-e 's/^\(optional_users = .*\)$/\1 clghost/' \
+		-e 's/^user = debian-tor$/user = cltor/' -e 's/^user = clearnet$/user = clclear/' \
+		-e 's/^user = amnesia$/user = cldesk/' \
+		-e '/^users = /{s/\bamnesia\b/cldesk/g; s/\b_apt\b/clapt/g; s/\btails-iuk-get-target-file\b/clother/g; s/\bDebian-gdm\b/clother/g}' \
+		-e "s/^group =\$/group = ${FILTER_LOG_GROUP:-7}/" \
+		"$SHIPPED_FILTER_CONF" >"$1" || fail "cannot write $1"
+	printf '\n[local ghost]\nport = 7777\nusers = clghost\n' >>"$1"
+	grep -q '^user = cltor$' "$1" && grep -q '^user = cldesk$' "$1" && grep -q '^users = clapt ' "$1" &&
+		grep -q "^group = ${FILTER_LOG_GROUP:-7}\$" "$1" || fail "the shipped config's shape changed: $1"
 }
 
 # filter_run ARGS...: clearnet-filter in the host namespace (bounded); FRC, FOUT, FERR

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# clearnet-filter's policy, user by user, in a stand-in host namespace: every allow with a
+# clearnet-filter's shipped policy (desktop/filter.conf, test users in the roles), user by user, in a stand-in host namespace: every allow with a
 # real connection of the right user (the server logs its uid), every deny refused at once
 # for another user (ECONNREFUSED, not a timeout) with nothing arriving; automap lands on
 # TransPort, 127.0.0.1:53 on DNSPort; the LAN is open but for DNS and netbios-ns; UDP,
@@ -87,6 +87,11 @@ expect_allow cldesk tcp 127.0.0.1 8888 "any other local TCP port: the desktop us
 expect_refused clother tcp 127.0.0.1 8888 "any other local TCP port: another user" "$PORTS_LOG"
 expect_refused clapt tcp 127.0.0.1 8888 "any other local TCP port: the apt user" "$PORTS_LOG"
 expect_refused clother tcp 127.0.0.1 7777 "a service whose only (optional) user is missing" "$PORTS_LOG"
+expect_allow root tcp 127.0.0.1 951 "control-port filter 951: root" "$PORTS_LOG"
+expect_refused clother tcp 127.0.0.1 951 "control-port filter 951: another user" "$PORTS_LOG"
+expect_allow cldesk tcp 127.0.0.1 631 "CUPS 631: the desktop user" "$PORTS_LOG"
+expect_refused clother tcp 127.0.0.1 631 "CUPS 631: another user" "$PORTS_LOG"
+expect_refused clother tcp 127.0.0.1 9062 "9062 (htp, tails-upgrade-frontend: not on this system): another user" "$PORTS_LOG"
 
 # --- TransPort, automap, DNSPort -------------------------------------------------------
 expect_allow cldesk tcp 127.0.0.1 9040 "TransPort: the desktop user" "$PORTS_LOG"
