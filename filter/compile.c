@@ -322,37 +322,36 @@ static int compile_users(struct compile_state *cs) {
         return 0;
 }
 
+static int write_ruleset(const struct compile_state *cs, char **ret) {
+        const struct filter_input *in = cs->in;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        /* Create-then-delete-then-define: one transaction replaces the whole table, and
+         * works the same whether it existed or not. */
+        fprintf(f, "table inet %1$s\ndelete table inet %1$s\ntable inet %1$s {\n", FILTER_TABLE);
+        put_local_set(f, "local_v4", &cs->local4);
+        put_local_set(f, "local_v6", &cs->local6);
+        put_port_set(f, "desktop_deny", &in->cfg->deny_ports);
+        put_lan_set(f, in->cfg);
+        put_ns_sets(f, in);
+        put_roles_map(f, cs);
+        put_chains(f, cs);
+        fputs("}\n", f);
+        if (fclose(f) != 0 || !buf)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 int filter_compile(const struct filter_input *in, char **ret_ruleset, char **ret_error, strv *ret_notes) {
         struct compile_state cs = { .in = in, .error = ret_error, .notes = ret_notes };
         *ret_error = NULL;
         int r = compile_users(&cs);
-        if (r < 0)
-                goto out;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-        if (!f) {
-                r = -ENOMEM;
-                goto out;
-        }
-        /* Create-then-delete-then-define: one transaction replaces the whole table, and
-         * works the same whether it existed or not. */
-        fprintf(f, "table inet %1$s\ndelete table inet %1$s\ntable inet %1$s {\n", FILTER_TABLE);
-        put_local_set(f, "local_v4", &cs.local4);
-        put_local_set(f, "local_v6", &cs.local6);
-        put_port_set(f, "desktop_deny", &in->cfg->deny_ports);
-        put_lan_set(f, in->cfg);
-        put_ns_sets(f, in);
-        put_roles_map(f, &cs);
-        put_chains(f, &cs);
-        fputs("}\n", f);
-        if (fclose(f) != 0 || !buf) {
-                r = -ENOMEM;
-                goto out;
-        }
-        *ret_ruleset = TAKE_PTR(buf);
-        r = 0;
-out:
+        if (r >= 0)
+                r = write_ruleset(&cs, ret_ruleset);
         free(cs.local4.v);
         free(cs.local6.v);
         return r;

@@ -79,6 +79,8 @@ try() {
 }
 
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
+# grown FILE N: FILE has more than N lines (for wait_until)
+grown() { [ "$(lines "$1")" -gt "$2" ]; }
 
 # expect_allow USER KIND ADDR PORT DESC [LOG]: USER gets through; when LOG is given (a
 # filternet.py serve log) it saw the connection, and the local ports' log names USER's uid
@@ -88,7 +90,7 @@ expect_allow() {
 	got=$(try "$user" "$kind" "$addr" "$port")
 	[ "$got" = ok ] || fail "$desc: $user $kind $addr:$port: $got, expected ok"
 	if [ -n "$log" ]; then
-		wait_until 20 test "$(lines "$log")" -gt "$before" || fail "$desc: ok, but $(basename "$log") saw nothing"
+		wait_until 20 grown "$log" "$before" || fail "$desc: ok, but $(basename "$log") saw nothing"
 		# a local server knows its peer's uid
 		[ "$log" != "$PORTS_LOG" ] || tail -n +"$((before + 1))" "$log" | grep -q "uid=$(id -u "$user")\$" ||
 			fail "$desc: the server did not log a connection from $user: $(tail -n 2 "$log")"

@@ -16,17 +16,19 @@
       errors 3 ("error: ...").
   filternet.py burst tcp|udp ADDR PORT N        N attempts; prints "ok=A refused=B timeout=C
                                                 other=D elapsed=SECONDS"
-  filternet.py loop STOPFILE OUT (tcp|udp ADDR PORT)...
-      Until STOPFILE exists (at most 600 s): try each target in turn, one attempt at a
-      time; then write "TARGET ok=A refused=B timeout=C other=D" lines to OUT.
+  filternet.py loop (tcp|udp ADDR PORT)...
+      Prints "looping", then until SIGTERM (at most 600 s) tries each target in turn, one
+      attempt at a time; then prints "KIND:ADDR:PORT ok=A refused=B timeout=C other=D".
   filternet.py nflog GROUP LOG
       Binds NFLOG group GROUP (nfnetlink_log, in this network namespace) and writes one
-      line per logged packet: "prefix=PREFIX uid=UID"; prints "listening" when bound.
+      line per logged packet: "prefix=PREFIX uid=UID proto=N dst=ADDR"; prints
+      "listening" when bound.
 """
 import argparse
 import errno
 import os
 import selectors
+import signal
 import socket
 import struct
 import sys
@@ -217,19 +219,20 @@ def burst(args):
 def loop(args):
     targets = []
     rest = list(args.targets)
-    while rest:
-        kind, host, port = rest[0], rest[1], int(rest[2])
-        targets.append((kind, host, port))
+    while len(rest) >= 3:
+        targets.append((rest[0], rest[1], int(rest[2])))
         rest = rest[3:]
     counts = {t: {"ok": 0, "refused": 0, "timeout": 0, "other": 0} for t in targets}
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    print("looping", flush=True)
     deadline = time.monotonic() + 600
-    while not os.path.exists(args.stopfile) and time.monotonic() < deadline:
+    while not stop and time.monotonic() < deadline:
         for t in targets:
             r = attempt(t[0], t[1], t[2], 2.0)
             counts[t][r if r in counts[t] else "other"] += 1
-    with open(args.out, "w") as f:
-        for t in targets:
-            f.write(f"{t[0]}:{t[1]}:{t[2]} " + " ".join(f"{k}={v}" for k, v in counts[t].items()) + "\n")
+    for t in targets:
+        print(f"{t[0]}:{t[1]}:{t[2]} " + " ".join(f"{k}={v}" for k, v in counts[t].items()), flush=True)
     return 0
 
 
@@ -239,6 +242,7 @@ NFULNL_MSG_PACKET = 0
 NFULNL_MSG_CONFIG = 1
 NFULA_CFG_CMD = 1
 NFULNL_CFG_CMD_BIND = 1
+NFULA_PAYLOAD = 9
 NFULA_PREFIX = 10
 NFULA_UID = 11
 NLM_F_REQUEST = 1
@@ -249,6 +253,15 @@ NLMSG_ERROR = 2
 def nla(kind, payload):
     a = struct.pack("=HH", 4 + len(payload), kind) + payload
     return a + b"\0" * ((4 - len(a) % 4) % 4)
+
+
+def describe(pkt):
+    """'proto=N dst=ADDR' of an IP packet."""
+    if len(pkt) >= 20 and pkt[0] >> 4 == 4:
+        return f"proto={pkt[9]} dst={socket.inet_ntop(socket.AF_INET, pkt[16:20])}"
+    if len(pkt) >= 40 and pkt[0] >> 4 == 6:
+        return f"proto={pkt[6]} dst={socket.inet_ntop(socket.AF_INET6, pkt[24:40])}"
+    return "proto=? dst=?"
 
 
 def nflog(args):
@@ -283,7 +296,7 @@ def nflog(args):
                     a += (alen + 3) & ~3
                 prefix = attrs.get(NFULA_PREFIX, b"").rstrip(b"\0").decode(errors="replace")
                 uid = struct.unpack("!I", attrs[NFULA_UID])[0] if NFULA_UID in attrs else "-"
-                log.write(f"prefix={prefix} uid={uid}\n")
+                log.write(f"prefix={prefix} uid={uid} {describe(attrs.get(NFULA_PAYLOAD, b''))}\n")
             off += (length + 3) & ~3
 
 
@@ -308,8 +321,6 @@ def main():
     pb.add_argument("port", type=int)
     pb.add_argument("n", type=int)
     pl = sub.add_parser("loop")
-    pl.add_argument("stopfile")
-    pl.add_argument("out")
     pl.add_argument("targets", nargs="+")
     pn = sub.add_parser("nflog")
     pn.add_argument("group", type=int)
