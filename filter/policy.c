@@ -485,7 +485,7 @@ static int cross_check(struct filter_config *cfg, unsigned *ret_line, char **why
         for (size_t i = 0; i < ELEMENTSOF(roles); i++)
                 for (size_t j = i + 1; j < ELEMENTSOF(roles); j++)
                         if (roles[i]->name && roles[j]->name && STREQ(roles[i]->name, roles[j]->name)) {
-                                *ret_line = roles[j]->line;
+                                *ret_line = roles[i]->line > roles[j]->line ? roles[i]->line : roles[j]->line;
                                 return asprintf(why, "user '%s' has two roles ([tor], [clearnet-user], [desktop] users differ)",
                                                 roles[j]->name) < 0 ? -ENOMEM : -EINVAL;
                         }
