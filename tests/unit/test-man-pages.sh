@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 command -v scdoc >/dev/null || { echo "SKIP: scdoc not installed (apt-get install scdoc)"; exit 77; }
 
-pages=(clearnet-run.1 clearnet-nsd.8 clearnet.conf.5 unsafe-browser.1)
+pages=(clearnet-run.1 clearnet-nsd.8 clearnet.conf.5 unsafe-browser.1 clearnet-filter.8 filter.conf.5)
 for p in "${pages[@]}"; do
 	f=$src/man/$p.scd
 	[ -f "$f" ] || fail "missing man/$p.scd"
@@ -46,5 +46,17 @@ while read -r section key; do
 		grep -q "^\*$esc\* = " || fail "clearnet.conf(5) does not document [$section] $key"
 done <<<"$keys"
 ok "clearnet.conf(5) documents all $(wc -l <<<"$keys") keys of nsd/conf/config.c, in their sections"
+
+# Every key of filter/policy.c's tables is in filter.conf(5), in its section.
+keys=$(sed -n 's/^ *{ "\([a-z-]*\)", *"\([a-z_0-9]*\)", *p_.*/\1 \2/p' "$src/filter/policy.c")
+[ "$(wc -l <<<"$keys")" -ge 15 ] || fail "could not read the keys of filter/policy.c (got: $keys)"
+while read -r section key; do
+	[ "$section" = local ] && section="local NAME"
+	grep -qxF "# [$section]" "$src/man/filter.conf.5.scd" || fail "filter.conf(5) has no section [$section]"
+	esc=${key//_/\\\\_}
+	awk -v h="# [$section]" '$0 == h { on = 1; next } /^# / { on = 0 } on' "$src/man/filter.conf.5.scd" |
+		grep -q "^\*$esc\* = " || fail "filter.conf(5) does not document [$section] $key"
+done <<<"$keys"
+ok "filter.conf(5) documents all $(wc -l <<<"$keys") keys of filter/policy.c, in their sections"
 
 echo "$n passed, 0 failed"
