@@ -158,7 +158,11 @@ static void put_local_set(FILE *f, const char *name, const struct elems *e) {
 }
 
 static void put_port_set(FILE *f, const char *name, const struct port_list *l) {
-        fprintf(f, "  set %s {\n    type inet_service; flags interval;\n", name);
+        bool ranges = false;
+        for (size_t i = 0; i < l->n; i++)
+                ranges |= l->r[i].first != l->r[i].last;
+        /* a hash set unless there are ranges */
+        fprintf(f, "  set %s {\n    type inet_service;%s\n", name, ranges ? " flags interval;" : "");
         for (size_t i = 0; i < l->n; i++) {
                 fputs(i == 0 ? "    elements = { " : ", ", f);
                 put_range(f, &l->r[i]);
@@ -225,11 +229,11 @@ static void put_chains(FILE *f, const struct compile_state *cs) {
         const struct filter_config *cfg = cs->in->cfg;
         fputs("  chain input {\n"
               "    type filter hook input priority filter; policy drop;\n"
+              "    iif \"lo\" accept\n"
               /* No host port for a clearnet namespace, nor for its address from elsewhere. */
               "    iifname @ns_veths jump ns_input\n"
               "    ip saddr @ns_v4 drop\n"
               "    ct state established accept\n"
-              "    iif \"lo\" accept\n"
               "  }\n"
               "  chain ns_input {\n"
               "    meta l4proto tcp reject with tcp reset\n"
@@ -247,10 +251,10 @@ static void put_chains(FILE *f, const struct compile_state *cs) {
               "    ct state established accept\n"
               /* "Local" is by destination, not by oif: after a redirect in nat_output
                * (DNS with redirect_all) the hook's oif is still the original route's. */
-              "    fib daddr type local ct state related meta l4proto { icmp, ipv6-icmp } accept\n"
+              "    ct state related fib daddr type local meta l4proto { icmp, ipv6-icmp } accept\n"
               /* The rejects of ns_input, on their way back into the namespace; the host
                * itself opens nothing there. */
-              "    oifname @ns_veths ct state related meta l4proto { tcp, icmp } accept\n"
+              "    ct state related oifname @ns_veths meta l4proto { tcp, icmp } accept\n"
               "    oifname @ns_veths jump refuse\n"
               "    fib daddr type local jump local\n"
               "    meta nfproto ipv4 meta skuid vmap @roles_v4\n"
@@ -259,11 +263,13 @@ static void put_chains(FILE *f, const struct compile_state *cs) {
               "  }\n"
               /* Everything to a local address is decided here. */
               "  chain local {\n"
-              "    ct state != new jump refuse\n"
-              "    meta nfproto ipv4 meta l4proto . th dport . meta skuid @local_v4 accept\n"
-              "    ip6 daddr ::1 meta l4proto . th dport . meta skuid @local_v6 accept\n", f);
+              "    ct state != new jump refuse\n", f);
+        /* (accepts only: their order does not change what is accepted; the most
+         * frequent first) */
         if (cs->have_desktop)
                 fprintf(f, "    meta nfproto ipv4 meta skuid %u tcp dport != @desktop_deny accept\n", cs->desktop_uid);
+        fputs("    meta nfproto ipv4 meta l4proto . th dport . meta skuid @local_v4 accept\n"
+              "    ip6 daddr ::1 meta l4proto . th dport . meta skuid @local_v6 accept\n", f);
         if (cs->have_tor)
                 fprintf(f, "    meta skuid %1$u meta l4proto tcp accept\n"
                            "    meta skuid %1$u udp dport 53 accept\n", cs->tor_uid);
