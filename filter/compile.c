@@ -146,28 +146,28 @@ static void put_range(FILE *f, const struct port_range *p) {
                 fprintf(f, "%u-%u", p->first, p->last);
 }
 
-static void put_local_set(FILE *f, const char *name, const struct elems *e) {
+/* The sets' put_ functions write the declaration alone when !with, for the declaring
+ * block of the ruleset (see write_ruleset); their types and flags never change. */
+static void put_local_set(FILE *f, const char *name, const struct elems *e, bool with) {
+        size_t n = with ? e->n : 0;
         fprintf(f, "  set %s {\n    type inet_proto . inet_service . uid; flags interval;\n", name);
-        for (size_t i = 0; i < e->n; i++) {
+        for (size_t i = 0; i < n; i++) {
                 fprintf(f, "%s%s . ", i == 0 ? "    elements = { " : ",\n                 ",
                         e->v[i].proto == FILTER_PROTO_TCP ? "tcp" : "udp");
                 put_range(f, &e->v[i].ports);
                 fprintf(f, " . %u", e->v[i].uid);
         }
-        fprintf(f, "%s  }\n", e->n ? " }\n" : "");
+        fprintf(f, "%s  }\n", n ? " }\n" : "");
 }
 
-static void put_port_set(FILE *f, const char *name, const struct port_list *l) {
-        bool ranges = false;
-        for (size_t i = 0; i < l->n; i++)
-                ranges |= l->r[i].first != l->r[i].last;
-        /* a hash set unless there are ranges */
-        fprintf(f, "  set %s {\n    type inet_service;%s\n", name, ranges ? " flags interval;" : "");
-        for (size_t i = 0; i < l->n; i++) {
+static void put_port_set(FILE *f, const char *name, const struct port_list *l, bool with) {
+        size_t n = with ? l->n : 0;
+        fprintf(f, "  set %s {\n    type inet_service; flags interval;\n", name);
+        for (size_t i = 0; i < n; i++) {
                 fputs(i == 0 ? "    elements = { " : ", ", f);
                 put_range(f, &l->r[i]);
         }
-        fprintf(f, "%s  }\n", l->n ? " }\n" : "");
+        fprintf(f, "%s  }\n", n ? " }\n" : "");
 }
 
 static void put_ipv4(FILE *f, struct in_addr a) {
@@ -175,32 +175,36 @@ static void put_ipv4(FILE *f, struct in_addr a) {
         fputs(inet_ntop(AF_INET, &a, buf, sizeof buf) ? buf : "0.0.0.0", f);
 }
 
-static void put_lan_set(FILE *f, const struct filter_config *cfg) {
+static void put_lan_set(FILE *f, const struct filter_config *cfg, bool with) {
+        size_t n = with ? cfg->n_lan : 0;
         fputs("  set lan_v4 {\n    type ipv4_addr; flags interval;\n", f);
-        for (size_t i = 0; i < cfg->n_lan; i++) {
+        for (size_t i = 0; i < n; i++) {
                 fputs(i == 0 ? "    elements = { " : ", ", f);
                 put_ipv4(f, cfg->lan[i].addr);
                 fprintf(f, "/%u", cfg->lan[i].prefixlen);
         }
-        fprintf(f, "%s  }\n", cfg->n_lan ? " }\n" : "");
+        fprintf(f, "%s  }\n", n ? " }\n" : "");
 }
 
-static void put_ns_sets(FILE *f, const struct filter_input *in) {
+static void put_ns_sets(FILE *f, const struct filter_input *in, bool with) {
+        size_t n = with ? in->n_ns : 0;
         fputs("  set ns_veths {\n    type ifname;\n", f);
-        for (size_t i = 0; i < in->n_ns; i++)
+        for (size_t i = 0; i < n; i++)
                 fprintf(f, "%s\"%s\"", i == 0 ? "    elements = { " : ", ", in->ns[i].host_veth);
-        fprintf(f, "%s  }\n", in->n_ns ? " }\n" : "");
+        fprintf(f, "%s  }\n", n ? " }\n" : "");
         fputs("  set ns_v4 {\n    type ipv4_addr;\n", f);
-        for (size_t i = 0; i < in->n_ns; i++) {
+        for (size_t i = 0; i < n; i++) {
                 fputs(i == 0 ? "    elements = { " : ", ", f);
                 put_ipv4(f, in->ns[i].ns_address);
         }
-        fprintf(f, "%s  }\n", in->n_ns ? " }\n" : "");
+        fprintf(f, "%s  }\n", n ? " }\n" : "");
 }
 
-static void put_roles_map(FILE *f, const struct compile_state *cs) {
+static void put_roles_map(FILE *f, const struct compile_state *cs, bool with) {
         fputs("  map roles_v4 {\n    type uid : verdict;\n", f);
-        if (cs->have_tor && cs->have_clearnet)
+        if (!with)
+                ;
+        else if (cs->have_tor && cs->have_clearnet)
                 fprintf(f, "    elements = { %u : jump tor, %u : jump clearnet_user }\n", cs->tor_uid, cs->clearnet_uid);
         else if (cs->have_tor)
                 fprintf(f, "    elements = { %u : jump tor }\n", cs->tor_uid);
@@ -328,22 +332,50 @@ static int compile_users(struct compile_state *cs) {
         return 0;
 }
 
+static void put_sets(FILE *f, const struct compile_state *cs, bool with) {
+        put_local_set(f, "local_v4", &cs->local4, with);
+        put_local_set(f, "local_v6", &cs->local6, with);
+        put_port_set(f, "desktop_deny", &cs->in->cfg->deny_ports, with);
+        put_lan_set(f, cs->in->cfg, with);
+        put_ns_sets(f, cs->in, with);
+        put_roles_map(f, cs, with);
+}
+
+/* Every chain, empty; the base chains with their hooks and policies. */
+static const char chain_decls[] =
+        "  chain input { type filter hook input priority filter; policy drop; }\n"
+        "  chain forward { type filter hook forward priority filter; policy drop; }\n"
+        "  chain output { type filter hook output priority filter; policy drop; }\n"
+        "  chain nat_output { type nat hook output priority -100; policy accept; }\n"
+        "  chain ns_input { }\n  chain local { }\n  chain tor { }\n  chain clearnet_user { }\n"
+        "  chain lan { }\n  chain refuse { }\n";
+
+static const char *const set_names[] = {
+        "set inet " FILTER_TABLE " local_v4", "set inet " FILTER_TABLE " local_v6",
+        "set inet " FILTER_TABLE " desktop_deny", "set inet " FILTER_TABLE " lan_v4",
+        "set inet " FILTER_TABLE " ns_veths", "set inet " FILTER_TABLE " ns_v4", "map inet " FILTER_TABLE " roles_v4",
+};
+
+/* One transaction, in three parts: declare the table, every chain and set (a no-op for
+ * what exists); flush all rules and set elements; define them anew. The base chains are
+ * never deleted and made again: a base chain that is new in a transaction already sees
+ * packets before its rules are committed (they get its policy), so replacing the whole
+ * table would drop some allowed packets during a reload. This way the old rules hold
+ * until the commit and the new ones from then on. (The lockdown table, which must load
+ * whatever was there before, replaces the whole table; it drops anyway.) */
 static int write_ruleset(const struct compile_state *cs, char **ret) {
-        const struct filter_input *in = cs->in;
         _cleanup_free_ char *buf = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        /* Create-then-delete-then-define: one transaction replaces the whole table, and
-         * works the same whether it existed or not. */
-        fprintf(f, "table inet %1$s\ndelete table inet %1$s\ntable inet %1$s {\n", FILTER_TABLE);
-        put_local_set(f, "local_v4", &cs->local4);
-        put_local_set(f, "local_v6", &cs->local6);
-        put_port_set(f, "desktop_deny", &in->cfg->deny_ports);
-        put_lan_set(f, in->cfg);
-        put_ns_sets(f, in);
-        put_roles_map(f, cs);
+        fprintf(f, "table inet %s {\n%s", FILTER_TABLE, chain_decls);
+        put_sets(f, cs, false);
+        fprintf(f, "}\nflush table inet %s\n", FILTER_TABLE);
+        for (size_t i = 0; i < ELEMENTSOF(set_names); i++)
+                fprintf(f, "flush %s\n", set_names[i]);
+        fprintf(f, "table inet %s {\n", FILTER_TABLE);
+        put_sets(f, cs, true);
         put_chains(f, cs);
         fputs("}\n", f);
         if (fclose(f) != 0 || !buf)

@@ -29,7 +29,8 @@ struct filter_input {
         void *userdata;
 };
 
-/* The ruleset: "table inet clearnet_filter" replaced as a whole in one transaction. A
+/* The ruleset: the rules and sets of "table inet clearnet_filter" replaced in one
+ * transaction (its base chains kept). A
  * missing user that is not in [filter] optional_users is an error ("file:line: ..." in
  * *ret_error); an optional one is left out with a line in *ret_notes (may be NULL). */
 int filter_compile(const struct filter_input *in, char **ret_ruleset, char **ret_error, strv *ret_notes);

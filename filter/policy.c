@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conf/config.h"
 #include "util.h"
 
 struct parse_state {
@@ -531,14 +532,6 @@ void filter_config_free(struct filter_config *cfg) {
         *cfg = (struct filter_config) {};
 }
 
-static int format_error(char **ret_error, const char *name, unsigned line, const char *why) {
-        int r = line ? asprintf(ret_error, "%s:%u: %s", name, line, why ? why : "syntax error")
-                     : asprintf(ret_error, "%s: %s", name, why ? why : "syntax error");
-        if (r < 0)
-                *ret_error = NULL;
-        return -EINVAL;
-}
-
 int filter_config_load_string(struct filter_config *cfg, const char *name, const char *text, size_t len,
                               char **ret_error) {
         _cleanup_free_ char *why = NULL;
@@ -548,16 +541,9 @@ int filter_config_load_string(struct filter_config *cfg, const char *name, const
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return format_error(ret_error, name, line, why);
+                return config_format_error(ret_error, name, line, why);
 
-        /* The same inih settings as clearnet.conf: '#' and ';' comments, also inline. */
-        ini_inline_comment_prefixes = (char *) ";#";
-        ini_allow_inline_comments = true;
-        ini_allow_multiline = false;
-        ini_stop_on_first_error = true;
-        ini_use_stack = false;
-        ini_allow_realloc = true;
-        ini_max_line = FILTER_MAX_LINE + 3;
+        config_ini_setup(FILTER_MAX_LINE);   /* the same inih settings as clearnet.conf */
 
         struct parse_state st = { .cfg = cfg, .text = text };
         r = ini_parse_string(text, on_entry, &st);
@@ -565,13 +551,13 @@ int filter_config_load_string(struct filter_config *cfg, const char *name, const
         if (r < 0)
                 return -ENOMEM;
         if (r > 0)
-                return format_error(ret_error, name, (unsigned) r,
+                return config_format_error(ret_error, name, (unsigned) r,
                                     err ? err : "syntax error (expected 'key = value' or '[section]')");
         r = cross_check(cfg, &line, &why);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return format_error(ret_error, name, line, why);
+                return config_format_error(ret_error, name, line, why);
         return 0;
 }
 
@@ -579,12 +565,9 @@ int filter_config_load(struct filter_config *cfg, const char *path, char **ret_e
         _cleanup_free_ char *text = NULL;
         size_t len;
         *ret_error = NULL;
-        int r = read_file_limited(path, FILTER_MAX_SIZE, &text, &len);
-        if (r < 0) {
-                if (asprintf(ret_error, "%s: %s", path, r == -EFBIG ? "file larger than 64 KiB" : strerror(-r)) < 0)
-                        *ret_error = NULL;
+        int r = config_read_text(path, FILTER_MAX_SIZE, &text, &len, ret_error);
+        if (r < 0)
                 return r;
-        }
         r = set_string(&cfg->path, path);
         if (r < 0)
                 return r;

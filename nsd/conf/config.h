@@ -116,6 +116,14 @@ int config_load(struct config *cfg, const char *path, char **ret_error);
 /* Same, from a buffer; name is used in messages. */
 int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error);
 
+/* Shared with the other INI files (clearnet-filter's filter.conf): */
+/* inih set up as for clearnet.conf: '#' and ';' comments, also inline; lines of max_line. */
+void config_ini_setup(unsigned max_line);
+/* "name:line: why" ("name: why" when line is 0) in *ret_error; returns -EINVAL. */
+int config_format_error(char **ret_error, const char *name, unsigned line, const char *why);
+/* A whole file of at most max bytes; on failure "path: reason" in *ret_error. */
+int config_read_text(const char *path, size_t max, char **ret_text, size_t *ret_len, char **ret_error);
+
 /* Helpers also used by tests. */
 int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret);
 int parse_bool(const char *s, bool *ret);

@@ -87,7 +87,8 @@ static int load_once(const char *text, size_t size, char **ret_out) {
                 r = cfg.path ? filter_compile(&in, &rules, &err, NULL) : -ENOMEM;
                 if (r == 0) {
                         FUZZ_CHECK(rules && !err);
-                        FUZZ_CHECK(strncmp(rules, "table inet " FILTER_TABLE "\n", strlen("table inet " FILTER_TABLE "\n")) == 0);
+                        FUZZ_CHECK(strncmp(rules, "table inet " FILTER_TABLE " {\n", strlen("table inet " FILTER_TABLE " {\n")) == 0);
+                        FUZZ_CHECK(!strstr(rules, "delete "));
                         FUZZ_CHECK(rules[strlen(rules) - 1] == '\n');
                 }
         }

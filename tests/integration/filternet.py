@@ -3,7 +3,7 @@
 """Servers and clients for the clearnet-filter tests (standard library only).
 
   filternet.py serve --log FILE [--tcp ADDR:PORT]... [--udp ADDR:PORT]...
-      TCP: answers a small HTTP/1.0 page naming the port; UDP: echoes. Logs one line per
+      netsrv.py's server (TCP: an HTTP/1.0 page; UDP: echo), logging one line per
       connection or datagram, "tcp|udp LOCAL uid=UID", where UID is the owner of the
       peer's socket when the peer is on this host (looked up in /proc/net/{tcp,udp}[6]
       of this network namespace), else "-". The stand-in Tor ports use it: the log says
@@ -27,27 +27,14 @@
 import argparse
 import errno
 import os
-import selectors
 import signal
 import socket
 import struct
 import sys
 import time
 
-
-def split_hostport(text):
-    host, _, port = text.rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host, int(port)
-
-
-def family_of(host):
-    return socket.AF_INET6 if ":" in host else socket.AF_INET
-
-
-def fmt(addr):
-    return f"[{addr[0]}]:{addr[1]}" if ":" in addr[0] else f"{addr[0]}:{addr[1]}"
+import netsrv
+from netsrv import family_of
 
 
 def proc_addr(hexaddr):
@@ -80,54 +67,9 @@ def peer_uid(proto, peer):
 
 
 def serve(args):
-    log = open(args.log, "a", buffering=1)
-    sel = selectors.DefaultSelector()
-    for kind, specs in (("tcp", args.tcp), ("udp", args.udp)):
-        for spec in specs:
-            host, port = split_hostport(spec)
-            s = socket.socket(family_of(host), socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if ":" in host:
-                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            s.bind((host, port))
-            if kind == "tcp":
-                s.listen(128)
-            sel.register(s, selectors.EVENT_READ, kind)
-    print("listening", flush=True)
-    while True:
-        for key, _ in sel.select():
-            s = key.fileobj
-            if key.data == "tcp":
-                try:
-                    c, peer = s.accept()
-                except OSError:
-                    continue
-                local = c.getsockname()
-                log.write(f"tcp {fmt(local)} uid={peer_uid('tcp', peer)}\n")
-                c.settimeout(2)
-                try:
-                    data = b""
-                    while b"\n\n" not in data.replace(b"\r", b"") and len(data) < 4096:
-                        chunk = c.recv(4096)
-                        if not chunk:
-                            break
-                        data += chunk
-                    body = f"port {local[1]}\n".encode()
-                    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-                except OSError:
-                    pass
-                finally:
-                    c.close()
-            else:
-                try:
-                    data, peer = s.recvfrom(65536)
-                except OSError:
-                    continue
-                log.write(f"udp {fmt(s.getsockname())} uid={peer_uid('udp', peer)}\n")
-                try:
-                    s.sendto(data, peer)
-                except OSError:
-                    pass
+    """netsrv.py's server, logging the uid of local peers."""
+    args.marker = "clearnet-filter-it"
+    return netsrv.serve(args, peer_label=lambda proto, peer: f"uid={peer_uid(proto, peer)}")
 
 
 def outcome(e):

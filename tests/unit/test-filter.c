@@ -121,7 +121,8 @@ static void test_shipped(void) {
         for (size_t i = 0; rules && i < ELEMENTSOF(want); i++)
                 CHECK(strstr(rules, want[i]), "the shipped policy lacks '%s'", want[i]);
         /* ::1 only for 4101 */
-        const char *v6 = rules ? strstr(rules, "set local_v6") : NULL;
+        const char *v6 = rules ? strstr(rules, "set local_v6") : NULL;   /* the declaration, */
+        v6 = v6 ? strstr(v6 + 1, "set local_v6") : NULL;                 /* then the elements */
         CHECK(v6 && strstr(v6, "tcp . 4101 . 116") && strstr(v6, "tcp . 4101 . 1000") &&
               strstr(v6, "}") > strstr(v6, "tcp . 4101 . 1000") && !strstr(v6, "9050 . 42,"), "local_v6 holds 4101 only");
         CHECK(!strstr(rules ? rules : "", "udp . 53 . 42"), "_apt gets no DNS");
@@ -209,7 +210,7 @@ static size_t count_rules(const char *rules) {
         for (const char *p = rules; *p; ) {
                 const char *eol = strchrnul(p, '\n');
                 if (strncmp(p, "  chain ", 8) == 0)
-                        in_chain = true;
+                        in_chain = eol[-1] != '}';      /* a declaration on one line has none */
                 else if (strncmp(p, "  }", 3) == 0)
                         in_chain = false;
                 else if (in_chain)
@@ -249,6 +250,18 @@ static void test_lockdown(void) {
         CHECK(count_rules(l) == 5, "lockdown: 3 chains, 5 lines (2 accepts), got %zu", count_rules(l));
 }
 
+static void test_reload_shape(void) {
+        /* the policy never deletes its table or a base chain (see write_ruleset) */
+        char *rules = NULL, *err = NULL;
+        int r = compile_text("", &rules, &err, NULL);
+        CHECK(r == 0 && rules && !strstr(rules, "delete ") && strstr(rules, "\nflush table inet clearnet_filter\n") &&
+              strstr(rules, "\nflush set inet clearnet_filter local_v4\n") &&
+              strstr(rules, "\nflush map inet clearnet_filter roles_v4\n") &&
+              strstr(rules, "flush table") < strstr(rules, "iif \"lo\" accept"), "reload shape: %s", err ? err : "");
+        free(rules);
+        free(err);
+}
+
 static void test_helpers(void) {
         struct port_list l;
         CHECK(filter_parse_ports("1 65535 10-20", &l) == 0 && l.n == 3 && l.r[2].first == 10 && l.r[2].last == 20, "ports");
@@ -270,6 +283,7 @@ int main(void) {
         test_users();
         test_rules_do_not_grow();
         test_lockdown();
+        test_reload_shape();
         test_helpers();
         if (failures) {
                 fprintf(stderr, "%d failure(s)\n", failures);
