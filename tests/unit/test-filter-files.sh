@@ -30,6 +30,16 @@ post=$(grep '^ExecStopPost=' "$unit")
 ! grep -qE '^(PrivateNetwork|ProtectKernelTunables)=yes' "$unit" || fail "the unit would not reach the host's netns or sysctls"
 ok "clearnet-filter.service: no ExecStop, no --teardown; ExecStopPost only ever loads the lockdown table"
 
+# systemd's own check of the unit, with @sbindir@ at the binary under test
+if command -v systemd-analyze >/dev/null; then
+	W=$(mktemp -d "${TMPDIR:-/tmp}/test-filter-files.XXXXXX") || fail "mktemp"
+	trap 'rm -rf "$W"' EXIT
+	sed -e "s#@sbindir@#$(cd "$(dirname "$filter")" && pwd)#g" -e "s#@sysconfdir@#/etc#g" "$unit" >"$W/clearnet-filter.service"
+	out=$(systemd-analyze verify --man=no "$W/clearnet-filter.service" 2>&1)
+	[ $? -eq 0 ] && [ -z "$out" ] || fail "systemd-analyze verify clearnet-filter.service: $out"
+	ok "systemd-analyze verify: clearnet-filter.service has no error or warning"
+fi
+
 out=$("$filter" --help) && grep -q -- '--print' <<<"$out" && grep -q -- '/clearnet/filter.conf' <<<"$out" ||
 	fail "--help: $out"
 out=$("$filter" --version) && grep -qE '^clearnet-filter [0-9]+\.' <<<"$out" || fail "--version: $out"
