@@ -71,21 +71,29 @@ static int parse_args(int argc, char **argv, const char **ret_config, enum mode 
 }
 
 static int lookup_user(const char *name, uint32_t *ret_uid, void *userdata) {
-        char buf[4096];
-        struct passwd pw, *res = NULL;
-        int r = getpwnam_r(name, &pw, buf, sizeof buf, &res);
-        if (r == 0 && res) {
-                *ret_uid = (uint32_t) res->pw_uid;
-                return 0;
+        for (size_t size = 4096; size <= 1024 * 1024; size *= 4) {
+                _cleanup_free_ char *buf = malloc(size);
+                if (!buf)
+                        return -ENOMEM;
+                struct passwd pw, *res = NULL;
+                int r = getpwnam_r(name, &pw, buf, size, &res);
+                if (r == ERANGE)
+                        continue;
+                if (r == 0 && res) {
+                        *ret_uid = (uint32_t) res->pw_uid;
+                        return 0;
+                }
+                /* getpwnam_r(3): "not found" may come back as any of these. */
+                if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
+                        return -ENOENT;
+                return -r;
         }
-        /* getpwnam_r(3): "not found" may come back as any of these. */
-        if (r == 0 || r == ENOENT || r == ESRCH || r == EBADF || r == EPERM)
-                return -ENOENT;
-        return -r;
+        return -ERANGE;
 }
 
-/* filter.conf -> ruleset text. On failure *ret_error says why (one line). */
-static int build(const char *path, char **ret_ruleset, char **ret_error) {
+/* filter.conf -> ruleset text, and whether to set tcp_mtu_probing. On failure *ret_error
+ * says why (one line). */
+static int build(const char *path, char **ret_ruleset, bool *ret_mtu_probing, char **ret_error) {
         struct filter_config cfg;
         int r = filter_config_init(&cfg);
         if (r < 0)
@@ -102,10 +110,8 @@ static int build(const char *path, char **ret_ruleset, char **ret_error) {
         }
         for (strv l = notes; l && *l; l++)
                 log_notice("%s", *l);
-        bool mtu = cfg.mtu_probing;
+        *ret_mtu_probing = cfg.mtu_probing;
         filter_config_free(&cfg);
-        if (r >= 0 && mtu)
-                r = 1;   /* the caller also sets net.ipv4.tcp_mtu_probing */
         return r;
 }
 
@@ -145,12 +151,12 @@ static int set_mtu_probing(void) {
 
 static int do_load(const char *path) {
         _cleanup_free_ char *ruleset = NULL, *err = NULL;
-        int r = build(path, &ruleset, &err);
+        bool mtu;
+        int r = build(path, &ruleset, &mtu, &err);
         if (r < 0) {
                 (void) lockdown(err ? err : strerror(-r));
                 return r;
         }
-        bool mtu = r > 0;
         r = apply(ruleset, &err);
         if (r < 0) {
                 _cleanup_free_ char *why = NULL;
@@ -187,10 +193,11 @@ int main(int argc, char **argv) {
                 return r < 0 ? 2 : 0;
 
         _cleanup_free_ char *ruleset = NULL, *err = NULL;
+        bool mtu;
         switch (mode) {
         case MODE_CHECK:
         case MODE_PRINT:
-                r = build(path, &ruleset, &err);
+                r = build(path, &ruleset, &mtu, &err);
                 if (r < 0) {
                         /* Exactly "file:line: reason": scripts and tests read it. */
                         fprintf(stderr, "%s\n", err ? err : strerror(-r));
