@@ -202,13 +202,12 @@ static void put_ns_sets(FILE *f, const struct filter_input *in, bool with) {
 
 static void put_roles_map(FILE *f, const struct compile_state *cs, bool with) {
         fputs("  map roles_v4 {\n    type uid : verdict;\n", f);
-        if (!with)
-                ;
-        else if (cs->have_tor && cs->have_clearnet)
+        bool tor = with && cs->have_tor, clearnet = with && cs->have_clearnet;
+        if (tor && clearnet)
                 fprintf(f, "    elements = { %u : jump tor, %u : jump clearnet_user }\n", cs->tor_uid, cs->clearnet_uid);
-        else if (cs->have_tor)
+        else if (tor)
                 fprintf(f, "    elements = { %u : jump tor }\n", cs->tor_uid);
-        else if (cs->have_clearnet)
+        else if (clearnet)
                 fprintf(f, "    elements = { %u : jump clearnet_user }\n", cs->clearnet_uid);
         fputs("  }\n", f);
 }
