@@ -231,6 +231,13 @@ static int push_net(struct parse_state *st, const char *w, void *userdata) {
         int r = p_net(st, w, &n);
         if (r < 0)
                 return r;
+        /* nft refuses overlapping intervals in a set */
+        for (size_t i = 0; i < cfg->n_lan; i++) {
+                uint8_t len = n.prefixlen < cfg->lan[i].prefixlen ? n.prefixlen : cfg->lan[i].prefixlen;
+                uint32_t mask = ~0u << (32 - len);
+                if ((ntohl(n.addr.s_addr) & mask) == (ntohl(cfg->lan[i].addr.s_addr) & mask))
+                        return fail(st, "network '%s' overlaps another one of the list", w);
+        }
         cfg->lan[cfg->n_lan++] = n;
         return 0;
 }

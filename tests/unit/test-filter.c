@@ -142,6 +142,7 @@ static void test_errors(void) {
         expect_error("[tor]\nautomap = 127.192.0.1/10\n", "t.conf:2: '127.192.0.1/10' has host bits set (write the network address)");
         expect_error("[lan]\nnetworks = 10.0.0.0/8 192.168.0.0/33\n",
                      "t.conf:2: invalid IPv4 network '192.168.0.0/33' (expected ADDRESS/PREFIXLEN, e.g. 10.0.0.0/8)");
+        expect_error("[lan]\nnetworks = 10.0.0.0/8 10.1.0.0/16\n", "t.conf:2: network '10.1.0.0/16' overlaps another one of the list");
         expect_error("[desktop]\ndeny_ports = 9052 9000-8000\n", "t.conf:2: port range '9000-8000' ends before it starts");
         expect_error("[desktop]\ndeny_ports = 9050-9060 9052\n", "t.conf:2: port '9052' overlaps another port of the same list");
         expect_error("[dns]\nredirect_all = maybe\n", "t.conf:2: invalid boolean 'maybe' (expected yes or no)");
