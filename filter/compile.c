@@ -8,6 +8,8 @@
 
 #include "util.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define LOG_PREFIX "clearnet-filter: dropped: "
 
 /* One element of a local-service set: proto . port range . uid. */
@@ -88,17 +90,19 @@ static bool ranges_overlap(const struct port_range *a, const struct port_range *
         return a->first <= b->last && b->first <= a->last;
 }
 
-/* Add an element; an exact duplicate is skipped, a partial overlap (which nft refuses in
- * an interval set) is an error. */
-static int elems_add(struct compile_state *cs, struct elems *e, const struct local_elem *x, unsigned line) {
-        for (size_t i = 0; i < e->n; i++) {
+/* Add an element. One that overlaps another of the same protocol and uid is merged with
+ * it (nft refuses overlapping intervals in a set; the union accepts exactly the same). */
+static int elems_add(struct compile_state *cs, struct elems *e, const struct local_elem *add, unsigned line) {
+        struct local_elem x = *add;
+        for (size_t i = 0; i < e->n; ) {
                 const struct local_elem *y = &e->v[i];
-                if (y->proto != x->proto || y->uid != x->uid || !ranges_overlap(&y->ports, &x->ports))
+                if (y->proto != x.proto || y->uid != x.uid || !ranges_overlap(&y->ports, &x.ports)) {
+                        i++;
                         continue;
-                if (y->ports.first == x->ports.first && y->ports.last == x->ports.last)
-                        return 0;
-                return cfail(cs, line, "ports %u-%u overlap ports %u-%u given to the same user (uid %u) elsewhere",
-                             x->ports.first, x->ports.last, y->ports.first, y->ports.last, x->uid);
+                }
+                x.ports.first = MIN(x.ports.first, y->ports.first);
+                x.ports.last = MAX(x.ports.last, y->ports.last);
+                e->v[i] = e->v[--e->n];   /* taken into x; look at the moved one next */
         }
         if (e->n == e->cap) {
                 size_t cap = e->cap ? e->cap * 2 : 32;
@@ -110,7 +114,7 @@ static int elems_add(struct compile_state *cs, struct elems *e, const struct loc
                 e->v = v;
                 e->cap = cap;
         }
-        e->v[e->n++] = *x;
+        e->v[e->n++] = x;
         return 0;
 }
 

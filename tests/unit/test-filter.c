@@ -164,8 +164,6 @@ static void test_errors(void) {
                      "t.conf:3: user 'nosuch' does not exist (list it in [filter] optional_users if it may be missing)");
         expect_error("[local a]\nport = 1\n\nusers = root ghost\n",
                      "t.conf:4: user 'ghost' does not exist (list it in [filter] optional_users if it may be missing)");
-        expect_error("[local a]\nport = 100-200\nusers = root\n[local b]\nport = 150\nusers = root\n",
-                     "t.conf:6: ports 150-150 overlap ports 100-200 given to the same user (uid 0) elsewhere");
         expect_error("[tor]\ndns_port = 9040\n", "t.conf: [tor] trans_port and dns_port must differ");
 }
 
@@ -189,6 +187,15 @@ static void test_users(void) {
         CHECK(r == 0, "duplicate TransPort entry: %s", err ? err : "");
         CHECK(rules && strstr(rules, "tcp . 9040 . 1000") && !strstr(strstr(rules, "tcp . 9040 . 1000") + 1, "tcp . 9040 . 1000"),
               "TransPort entry once");
+        free(rules);
+        free(err);
+
+        /* overlapping ranges of one user are merged (nft refuses overlaps in a set) */
+        r = compile_text("[local a]\nport = 100-200\nusers = root\n[local b]\nport = 150 190-300\nusers = root\n"
+                         "[local c]\nport = 9000-9100\nusers = amnesia\n", &rules, &err, NULL);
+        CHECK(r == 0 && strstr(rules, "tcp . 100-300 . 0") && !strstr(rules, "tcp . 150 . 0") &&
+              strstr(rules, "tcp . 9000-9100 . 1000") && !strstr(rules, "tcp . 9040 . 1000"),
+              "merged ranges: %s", err ? err : "");
         free(rules);
         free(err);
 
