@@ -141,7 +141,9 @@ int mkdir_p(const char *path, mode_t mode) {
 
 int read_file_reason(const char *path, size_t max, char **ret_data, size_t *ret_len, char **ret_error) {
         int r = read_file_limited(path, max, ret_data, ret_len);
-        if (r < 0 && asprintf(ret_error, "%s: %s", path, r == -EFBIG ? "larger than the limit" : strerror(-r)) < 0)
+        if (r == -EFBIG && asprintf(ret_error, "%s: file larger than %zu KiB", path, max / 1024) < 0)
+                *ret_error = NULL;
+        else if (r < 0 && r != -EFBIG && asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
                 *ret_error = NULL;
         return r;
 }

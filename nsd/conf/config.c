@@ -736,7 +736,7 @@ void config_free(struct config *cfg) {
         *cfg = (struct config) {};
 }
 
-static int format_error(char **ret_error, const char *name, unsigned line, const char *why) {
+int config_format_error(char **ret_error, const char *name, unsigned line, const char *why) {
         int r;
         if (line > 0)
                 r = asprintf(ret_error, "%s:%u: %s", name, line, why ? why : "syntax error");
@@ -747,15 +747,7 @@ static int format_error(char **ret_error, const char *name, unsigned line, const
         return -EINVAL;
 }
 
-int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error) {
-        struct parse_state st = { .cfg = cfg, .name = name, .text = text };
-        _cleanup_free_ char *why = NULL;
-        unsigned line = 0;
-
-        *ret_error = NULL;
-        if (prescan(text, len, &line, &why) < 0)
-                return format_error(ret_error, name, line, why);
-
+void config_ini_setup(unsigned max_line) {
         /* Debian's inih exposes its options as globals; '#' inline comments are used
          * throughout our examples, and a key split over lines would only confuse. */
         ini_inline_comment_prefixes = (char *) ";#";
@@ -764,17 +756,29 @@ int config_load_string(struct config *cfg, const char *name, const char *text, s
         ini_stop_on_first_error = true;
         ini_use_stack = false;
         ini_allow_realloc = true;
-        ini_max_line = CONFIG_MAX_LINE + 3;
+        ini_max_line = (int) max_line + 3;
+}
+
+int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error) {
+        struct parse_state st = { .cfg = cfg, .name = name, .text = text };
+        _cleanup_free_ char *why = NULL;
+        unsigned line = 0;
+
+        *ret_error = NULL;
+        if (prescan(text, len, &line, &why) < 0)
+                return config_format_error(ret_error, name, line, why);
+
+        config_ini_setup(CONFIG_MAX_LINE);
 
         int r = ini_parse_string(text, on_ini_entry, &st);
         if (r != 0) {
                 _cleanup_free_ char *err = st.error;
                 if (r < 0)
-                        return format_error(ret_error, name, 0, "out of memory");
-                return format_error(ret_error, name, (unsigned) r, err ? err : "syntax error (expected 'key = value' or '[section]')");
+                        return config_format_error(ret_error, name, 0, "out of memory");
+                return config_format_error(ret_error, name, (unsigned) r, err ? err : "syntax error (expected 'key = value' or '[section]')");
         }
         if (cross_check(cfg, text, &line, &why) < 0)
-                return format_error(ret_error, name, line, why);
+                return config_format_error(ret_error, name, line, why);
         return 0;
 }
 

@@ -124,3 +124,9 @@ int config_load_string(struct config *cfg, const char *name, const char *text, s
 int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret);
 int parse_bool(const char *s, bool *ret);
 bool ifname_is_valid(const char *s);
+
+/* Shared with the other INI files (clearnet-filter's filter.conf): */
+/* inih set up as for clearnet.conf: '#' and ';' comments, also inline; lines of max_line. */
+void config_ini_setup(unsigned max_line);
+/* "name:line: why" ("name: why" when line is 0) in *ret_error; returns -EINVAL. */
+int config_format_error(char **ret_error, const char *name, unsigned line, const char *why);

@@ -36,7 +36,9 @@ def fmt(addr):
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def serve(args):
+def serve(args, peer_label=None):
+    """peer_label(proto, peer): what the log says of the peer (default ADDR:PORT)."""
+    label = peer_label or (lambda proto, peer: fmt(peer))
     log = open(args.log, "a", buffering=1)
     sel = selectors.DefaultSelector()
     for spec in args.tcp:
@@ -65,7 +67,7 @@ def serve(args):
                     c, peer = s.accept()
                 except OSError:
                     continue
-                log.write(f"tcp {fmt(c.getsockname())} {fmt(peer)}\n")
+                log.write(f"tcp {fmt(c.getsockname())} {label('tcp', peer)}\n")
                 c.settimeout(2)
                 try:
                     data = b""
@@ -85,7 +87,7 @@ def serve(args):
                     data, peer = s.recvfrom(65536)
                 except OSError:
                     continue
-                log.write(f"udp {fmt(s.getsockname())} {fmt(peer)}\n")
+                log.write(f"udp {fmt(s.getsockname())} {label('udp', peer)}\n")
                 try:
                     s.sendto(data, peer)
                 except OSError:

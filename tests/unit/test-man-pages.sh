@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Every man page builds with scdoc and renders without a groff warning; clearnet.conf(5)
-# documents every key that nsd/conf/config.c knows.
+# documents every key that nsd/conf/config.c knows, filter.conf(5) every key of
+# filter/policy.c.
 #
 # Usage: test-man-pages.sh SRCDIR
 set -u
@@ -16,7 +17,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 command -v scdoc >/dev/null || { echo "SKIP: scdoc not installed (apt-get install scdoc)"; exit 77; }
 
-pages=(clearnet-run.1 clearnet-nsd.8 clearnet.conf.5 unsafe-browser.1)
+pages=(clearnet-run.1 clearnet-nsd.8 clearnet.conf.5 unsafe-browser.1 clearnet-filter.8 filter.conf.5)
 for p in "${pages[@]}"; do
 	f=$src/man/$p.scd
 	[ -f "$f" ] || fail "missing man/$p.scd"
@@ -34,17 +35,24 @@ for p in "${pages[@]}"; do
 	ok "man/$p.scd: scdoc builds it$rendered"
 done
 
-# Every configuration key, as nsd/conf/config.c's tables list them, is in clearnet.conf(5).
-keys=$(sed -n 's/^ *{ "\([a-z]*\)", *"\([a-z_]*\)", *parse_.*/\1 \2/p' "$src/nsd/conf/config.c")
-[ "$(wc -l <<<"$keys")" -ge 20 ] || fail "could not read the keys of nsd/conf/config.c (got: $keys)"
-while read -r section key; do
-	[ "$section" = app ] && section="app NAME"
-	grep -qxF "# [$section]" "$src/man/clearnet.conf.5.scd" || fail "clearnet.conf(5) has no section [$section]"
-	# the text of that section of the page, up to the next "# " heading
-	esc=${key//_/\\\\_}
-	awk -v h="# [$section]" '$0 == h { on = 1; next } /^# / { on = 0 } on' "$src/man/clearnet.conf.5.scd" |
-		grep -q "^\*$esc\* = " || fail "clearnet.conf(5) does not document [$section] $key"
-done <<<"$keys"
-ok "clearnet.conf(5) documents all $(wc -l <<<"$keys") keys of nsd/conf/config.c, in their sections"
+# keys_documented CODE PAGE PARSER REPEATED MIN: every key of CODE's key tables (lines
+# '{ "section", "key", PARSER...') is documented in its section of man/PAGE.scd; the
+# section REPEATED is written "[REPEATED NAME]" in the page. At least MIN keys.
+keys_documented() {
+	local code=$1 page=$2 parser=$3 repeated=$4 min=$5 keys section key esc
+	keys=$(sed -n "s/^ *{ \"\([a-z-]*\)\", *\"\([a-z_0-9]*\)\", *$parser.*/\1 \2/p" "$src/$code")
+	[ "$(wc -l <<<"$keys")" -ge "$min" ] || fail "could not read the keys of $code (got: $keys)"
+	while read -r section key; do
+		[ "$section" = "$repeated" ] && section="$repeated NAME"
+		grep -qxF "# [$section]" "$src/man/$page.scd" || fail "$page has no section [$section]"
+		# the text of that section of the page, up to the next "# " heading
+		esc=${key//_/\\\\_}
+		awk -v h="# [$section]" '$0 == h { on = 1; next } /^# / { on = 0 } on' "$src/man/$page.scd" |
+			grep -q "^\*$esc\* = " || fail "$page does not document [$section] $key"
+	done <<<"$keys"
+	ok "$page documents all $(wc -l <<<"$keys") keys of $code, in their sections"
+}
+keys_documented nsd/conf/config.c clearnet.conf.5 parse_ app 20
+keys_documented filter/policy.c filter.conf.5 p_ local 15
 
 echo "$n passed, 0 failed"
