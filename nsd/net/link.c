@@ -15,12 +15,10 @@
 #include "util.h"
 
 static inline void link_putp(struct rtnl_link **l) { if (*l) rtnl_link_put(*l); }
-static inline void cache_freep(struct nl_cache **c) { if (*c) nl_cache_free(*c); }
 static inline void nladdr_putp(struct nl_addr **a) { if (*a) nl_addr_put(*a); }
 static inline void addr_putp(struct rtnl_addr **a) { if (*a) rtnl_addr_put(*a); }
 static inline void route_putp(struct rtnl_route **r) { if (*r) rtnl_route_put(*r); }
 #define _cleanup_link_ _cleanup_(link_putp)
-#define _cleanup_cache_ _cleanup_(cache_freep)
 #define _cleanup_nladdr_ _cleanup_(nladdr_putp)
 
 static int reason(char *buf, size_t size, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
