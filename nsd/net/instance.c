@@ -313,7 +313,7 @@ static int ensure_dns(struct net_instance *n, char **ret_error) {
  * loaded again: their listings are dropped), 0 when not. */
 static int refresh_paths(struct net_instance *n) {
         struct net_paths now;
-        int r = paths_read(n->host_sk, n->cfg->ns.host_veth, &now);
+        int r = paths_read(n->host_sk, n->cfg->ns.host_veth, &n->cfg->ns.host_address, &now);
         if (r < 0)
                 return r;
         if (paths_equal(&now, &n->paths)) {

@@ -173,7 +173,7 @@ static void normalize_local(struct net_paths *p) {
         qsort(p->local, p->n_local, sizeof *p->local, cmp_prefix_addr);
 }
 
-static int read_local(struct nl_sock *sk, struct net_paths *p) {
+static int read_local(struct nl_sock *sk, const struct ipv4_prefix *own, struct net_paths *p) {
         static const struct { uint32_t addr; int prefixlen; } always[] = {
                 { 0x7f000000, 8 },      /* loopback, whatever lo holds (route_localnet) */
                 { 0xe0000000, 4 },      /* multicast: the host's mDNS, SSDP listeners */
@@ -183,6 +183,9 @@ static int read_local(struct nl_sock *sk, struct net_paths *p) {
         for (size_t i = 0; i < ELEMENTSOF(always); i++)
                 if ((r = add_local(p, always[i].addr, always[i].prefixlen)) < 0)
                         return r;
+        /* The host veth's subnet, before and whether or not the veth exists now. */
+        if ((r = add_local(p, ntohl(own->addr.s_addr), own->prefixlen)) < 0)
+                return r;
         _cleanup_cache_ struct nl_cache *addrs = NULL;
         r = rtnl_addr_alloc_cache(sk, &addrs);
         if (r < 0)
@@ -194,13 +197,14 @@ static int read_local(struct nl_sock *sk, struct net_paths *p) {
         return 0;
 }
 
-int paths_read(struct nl_sock *host_sk, const char *host_veth, struct net_paths *ret) {
+int paths_read(struct nl_sock *host_sk, const char *host_veth, const struct ipv4_prefix *host_address,
+               struct net_paths *ret) {
         struct net_paths p = {};
         _cleanup_cache_ struct nl_cache *links = NULL;
         int r = rtnl_link_alloc_cache(host_sk, AF_UNSPEC, &links);
         if (r < 0)
                 return nl_error_to_errno(r);
-        if ((r = read_uplinks(host_sk, links, host_veth, &p)) < 0 || (r = read_local(host_sk, &p)) < 0) {
+        if ((r = read_uplinks(host_sk, links, host_veth, &p)) < 0 || (r = read_local(host_sk, host_address, &p)) < 0) {
                 paths_done(&p);
                 return r;
         }

@@ -18,15 +18,18 @@ struct net_paths {
         size_t n_uplinks;
         /* The host's own: each of its IPv4 addresses and their broadcast addresses, the
          * prefixes of every link that is not an uplink (other veths, container bridges,
-         * macvlan, tunnels, lo), 127.0.0.0/8, 224.0.0.0/4, 255.255.255.255. Disjoint,
+         * macvlan, tunnels, lo), the host veth's subnet, 127.0.0.0/8, 224.0.0.0/4,
+         * 255.255.255.255. Disjoint,
          * sorted by address. The uplinks' own subnets are not in it: LAN hosts there (a
          * captive portal, the router) stay reachable. */
         struct ipv4_prefix *local;
         size_t n_local;
 };
 
-/* Read the current paths from the host namespace of host_sk. host_veth is never an uplink. */
-int paths_read(struct nl_sock *host_sk, const char *host_veth, struct net_paths *ret);
+/* Read the current paths from the host namespace of host_sk. host_veth is never an uplink;
+ * the subnet of host_address is always local. */
+int paths_read(struct nl_sock *host_sk, const char *host_veth, const struct ipv4_prefix *host_address,
+               struct net_paths *ret);
 void paths_done(struct net_paths *p);
 bool paths_equal(const struct net_paths *a, const struct net_paths *b);
 /* "elements = { … }" lines for the nftables sets (an empty string for an empty set). */
