@@ -69,7 +69,8 @@ static const char host_template[] =
         "  }\n"
         "  chain postrouting {\n"
         "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
-        "    ip saddr %4$s oifname != \"%2$s\" masquerade\n"
+        /* Out of an uplink only: not the host's own traffic over lo from the veth address. */
+        "    ip saddr %4$s oif @uplinks masquerade\n"
         "  }\n"
         "}\n";
 
