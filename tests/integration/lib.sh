@@ -29,8 +29,8 @@
 #                                          veth-clearnet 10.200.1.17/30 <--> clearnet veth0
 #                                          (made by nsd, in $T/netns/clearnet)
 #
-# The host's uplink is a bridge, not a veth: nsd rightly refuses to forward the clearnet
-# namespace's traffic to veths (they lead to other local namespaces).
+# The host's uplink is a bridge (topo_veth_uplink makes it a veth): nsd forwards out of the
+# links of the host's default routes only, whatever their kind.
 #
 # Observers: every listener logs one line per TCP connection or UDP datagram in $T/obs/,
 # and an nftables table in inet counts TCP/UDP arriving from any source but the host's

@@ -105,7 +105,9 @@ sibling_not_forwarded "root inside"
 no_spoofing "root inside"
 
 # --- harness sanity: the phase-2 attacks are real; only nsd's host side stops them.
-# Without nsd's host table (and with IPv6 on the host veth) they get through.
+# Without nsd's host table (and with IPv6 on the host veth) they get through. nsd is frozen
+# meanwhile: it would put its table back at once (test-fence-flush checks that).
+nsd_signal main STOP
 in_host nft flush table inet "$NFT_TABLE" || fail "flush host table"
 in_host sysctl -qw "net.ipv6.conf.$HOST_VETH.disable_ipv6=0"
 expect_seen "without nsd's table, UDP from inside reaches the host's 127.0.0.1" \
@@ -125,6 +127,7 @@ expect_seen "without nsd's table, the sibling's UDP is forwarded to inet" \
 	run_in "$SIB" "$PYTHON" "$NETSRV" udp 198.51.100.7 7 --timeout 1
 
 # --- SIGHUP: nsd puts its host side back, and everything above holds again
+nsd_signal main CONT
 nsd_signal main HUP
 wait_until 300 sh -c "[ \"\$(nsenter --net=$HOST sysctl -n net.ipv6.conf.$HOST_VETH.disable_ipv6)\" = 1 ] &&
 	nsenter --net=$HOST nft list chain inet $NFT_TABLE input | grep -q reject" ||
