@@ -74,31 +74,33 @@ void monitor_close(struct monitor *m) {
         m->pending = 0;
 }
 
-/* The string attribute type of the message's attributes after hdrlen bytes, or NULL. */
-static const char *string_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type) {
-        if (h->nlmsg_len < NLMSG_LENGTH(hdrlen))
-                return NULL;
-        const struct rtattr *a = (const struct rtattr *) ((const char *) NLMSG_DATA(h) + NLMSG_ALIGN(hdrlen));
-        int len = (int) (h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(hdrlen)));
-        for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-                if ((a->rta_type & NLA_TYPE_MASK) != type)
-                        continue;
-                size_t n = RTA_PAYLOAD(a);
-                const char *s = RTA_DATA(a);
-                return n > 0 && memchr(s, '\0', n) ? s : NULL;
-        }
-        return NULL;
-}
-
-static const void *fixed_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type, size_t size) {
-        if (h->nlmsg_len < NLMSG_LENGTH(hdrlen))
+/* The first attribute of that type after the message's hdrlen-byte header, with its
+ * payload's length; NULL when there is none (or the message is too short for its header). */
+static const void *find_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type, size_t *ret_len) {
+        if (h->nlmsg_len < NLMSG_LENGTH(NLMSG_ALIGN(hdrlen)))
                 return NULL;
         const struct rtattr *a = (const struct rtattr *) ((const char *) NLMSG_DATA(h) + NLMSG_ALIGN(hdrlen));
         int len = (int) (h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(hdrlen)));
         for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
-                if ((a->rta_type & NLA_TYPE_MASK) == type && RTA_PAYLOAD(a) >= size)
+                if ((a->rta_type & NLA_TYPE_MASK) == type) {
+                        *ret_len = RTA_PAYLOAD(a);
                         return RTA_DATA(a);
+                }
         return NULL;
+}
+
+/* A NUL-terminated string attribute, or NULL. */
+static const char *string_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type) {
+        size_t n = 0;
+        const char *s = find_attr(h, hdrlen, type, &n);
+        return s && n > 0 && memchr(s, '\0', n) ? s : NULL;
+}
+
+/* An attribute of at least size bytes, or NULL. */
+static const void *fixed_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type, size_t size) {
+        size_t n = 0;
+        const void *p = find_attr(h, hdrlen, type, &n);
+        return p && n >= size ? p : NULL;
 }
 
 static unsigned route_event(const struct nlmsghdr *h, const struct monitor_target *t) {
