@@ -434,9 +434,11 @@ void net_instance_handle_events(struct net_instance *n) {
         uint64_t start = now_ms();
         _cleanup_free_ char *why = NULL;
         int r = repair_after(n, what, &why);
-        if (r < 0 && why)
-                log_error("repair after a change on the host failed: %s; will try again at the next change or SIGHUP", why);
-        else if (r > 0)
+        if (r < 0) {
+                if (why)
+                        log_error("repair after a change on the host failed: %s; trying again", why);
+                monitor_retry(&n->monitor, what);
+        } else if (r > 0)
                 log_info("host change handled in %llu ms", (unsigned long long) (now_ms() - start));
         close_nft(n);
 }

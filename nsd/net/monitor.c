@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "net/monitor.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -137,22 +136,16 @@ static unsigned route_event(const struct nlmsghdr *h, const struct monitor_targe
 }
 
 /* Every object message names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
- * NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). A batch ends with NEWGEN, which names the process
- * that committed it: nsd's own repairs are not news. */
-static unsigned nft_event(struct monitor *m, const struct nlmsghdr *h, const struct monitor_target *t) {
+ * NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). nsd's own transactions come back too: the check
+ * that follows finds the table as listed and changes nothing. (The pid in the batch's
+ * NEWGEN is not trusted to tell them apart: it is the initial PID namespace's, and nsd's
+ * own may be another's.) */
+static unsigned nft_event(const struct nlmsghdr *h, const struct monitor_target *t) {
         if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
                 return 0;
         const struct nfgenmsg *g = NLMSG_DATA(h);
-        if (NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWGEN) {
-                const uint32_t *pid = fixed_attr(h, sizeof *g, NFTA_GEN_PROC_PID, sizeof *pid);
-                bool foreign = m->batch_ours && (!pid || (pid_t) ntohl(*pid) != getpid());
-                m->batch_ours = false;
-                return foreign ? MONITOR_TABLE : 0;
-        }
         const char *table = string_attr(h, sizeof *g, NFTA_TABLE_NAME);
-        if (g->nfgen_family == NFPROTO_INET && table && STREQ(table, t->table))
-                m->batch_ours = true;
-        return 0;
+        return g->nfgen_family == NFPROTO_INET && table && STREQ(table, t->table) ? MONITOR_TABLE : 0;
 }
 
 /* Read up to MONITOR_READS datagrams; each message goes to one of the parsers above. */
@@ -171,7 +164,7 @@ static unsigned drain(struct monitor *m, int fd, const struct monitor_target *t)
                 for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
                         if (h->nlmsg_type == NLMSG_OVERRUN)
                                 return MONITOR_ALL;
-                        seen |= fd == m->route_fd ? route_event(h, t) : nft_event(m, h, t);
+                        seen |= fd == m->route_fd ? route_event(h, t) : nft_event(h, t);
                 }
         }
         return seen;
@@ -190,6 +183,11 @@ static void arm(struct monitor *m, uint64_t at_ms) {
                 .it_value = { .tv_sec = (time_t) (at_ms / 1000), .tv_nsec = (long) (at_ms % 1000) * 1000000 },
         };
         (void) timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+void monitor_retry(struct monitor *m, unsigned what) {
+        m->pending |= what;
+        arm(m, now_ms() + MONITOR_RETRY_MS);
 }
 
 unsigned monitor_take(struct monitor *m) {
