@@ -9,7 +9,7 @@
 # The default route moves to upl2: nsd's uplinks set follows, traffic leaves by upl2 (seen
 # on the internet side) and br-up is no longer used; both default routes: both uplinks;
 # no default route at all: nothing leaves, though the host itself still reaches the
-# internet by a specific route.
+# internet by a specific route; after a storm of route changes the set is right.
 . "$(dirname "$0")/lib.sh"
 
 topo_setup
@@ -115,5 +115,20 @@ wait_until 100 uplinks_are "br-up " ||
 	fail "uplinks set is '$(uplink_set)' after the default route came back"
 expect_reach
 expect_fenced "default route back" "${fenced[@]}"
+
+# --- a storm: 1000 route changes at once, the last to br-up. nsd coalesces them (rate
+# limit) and ends with the set right, and still serves.
+for ((i = 0; i < 500; i++)); do
+	echo "route replace default via 203.0.113.2 dev upl2"
+	echo "route replace default via 192.0.2.2 dev br-up"
+done >"$T/storm"
+in_host ip route replace default via 203.0.113.2 dev upl2 || fail "route to upl2"
+wait_until 100 uplinks_are "upl2 " || fail "uplinks set is '$(uplink_set)' before the storm, expected upl2"
+handled0=$(grep -c 'host change handled' "${NSD_LOG[main]}")
+in_host ip -batch "$T/storm" || fail "ip -batch"
+wait_until 100 uplinks_are "br-up " || fail "uplinks set is '$(uplink_set)' after the storm, expected br-up"
+ok "after 1000 route changes the uplinks set is br-up, as the last one left it"
+info "repairs for the 1000 changes: $(($(grep -c 'host change handled' "${NSD_LOG[main]}") - handled0))"
+expect_reach
 
 finish
