@@ -26,16 +26,27 @@ static const char host_template[] =
         "    oifname \"%2$s\" jump to_ns\n"
         "%5$s"
         "  }\n"
-        /* New TCP and UDP from the namespace's own address, out to anything but the host's
-         * own links and other local namespaces (veths, and other clearnet instances). */
+        /* The allow-list of output links: the uplinks, kept current by nsd. */
+        "  set uplinks {\n"
+        "    type iface_index\n"
+        "%7$s"
+        "  }\n"
+        "  set local_nets {\n"
+        "    type ipv4_addr\n"
+        "    flags interval\n"
+        "%8$s"
+        "  }\n"
+        /* New TCP and UDP from the namespace's own address, out of an uplink only, to
+         * anything but the host's own networks. */
         "  chain from_ns {\n"
         "    meta nfproto != ipv4 drop\n"
         "    ip saddr != %3$s drop\n"
         "    ct state established accept\n"
         "    ct state related meta l4proto icmp accept\n"
-        "    oifname { \"%2$s\", \"lo\" } drop\n"
-        /* Links to other local namespaces, containers, VMs and tunnels are no way out. */
-        "    meta oifkind { \"veth\", \"tun\", \"wireguard\", \"vxlan\", \"ipvlan\", \"dummy\" } drop\n"
+        "    oif != @uplinks drop\n"
+        /* Routed out of an uplink, and still the host's (a policy route, an address of
+         * another link): no. */
+        "    ip daddr @local_nets drop\n"
         /* A host port forward (DNAT of a host address to a container) is the host. */
         "    ct status dnat drop\n"
         "    oifgroup %6$u drop\n"
@@ -58,7 +69,8 @@ static const char host_template[] =
         "  }\n"
         "  chain postrouting {\n"
         "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
-        "    ip saddr %4$s oifname != \"%2$s\" masquerade\n"
+        /* Out of an uplink only: not the host's own traffic over lo from the veth address. */
+        "    ip saddr %4$s oif @uplinks masquerade\n"
         "  }\n"
         "}\n";
 
@@ -66,11 +78,17 @@ static const char host_template[] =
 static const char guard_rule[] =
         "    iifgroup != %1$u oifgroup != %1$u drop\n";
 
-/* Inside the namespace: root in there can undo this, which is why the host enforces it too. */
+/* Inside the namespace: root in there can undo this, which is why the host enforces it too;
+ * but a host that drops its own rules (`nft flush ruleset` on a firewall reload) cannot. */
 static const char ns_template[] =
         "table inet %1$s\n"
         "delete table inet %1$s\n"
         "table inet %1$s {\n"
+        "  set local_nets {\n"
+        "    type ipv4_addr\n"
+        "    flags interval\n"
+        "%4$s"
+        "  }\n"
         "  chain input {\n"
         "    type filter hook input priority filter; policy drop;\n"
         "    iif \"lo\" meta nfproto ipv4 accept\n"
@@ -83,6 +101,9 @@ static const char ns_template[] =
         "    type filter hook output priority filter; policy accept;\n"
         "    meta nfproto != ipv4 drop\n"
         "    oifname \"%2$s\" ip saddr != %3$s drop\n"
+        /* The second fence, which a host's `nft flush ruleset` cannot remove: nothing of
+         * the host's own (its addresses, the networks of its other links). */
+        "    oifname \"%2$s\" ip daddr @local_nets reject with icmpx admin-prohibited\n"
         "  }\n"
         "}\n";
 
@@ -109,8 +130,12 @@ int firewall_host_ruleset(const struct firewall_params *p, char **ret) {
                 return -EINVAL;
         if (p->guard_forwarding)
                 snprintf(guard, sizeof guard, guard_rule, (unsigned) CLEARNET_LINK_GROUP);
+        _cleanup_free_ char *uplinks = NULL, *local = NULL;
+        int r;
+        if ((r = paths_uplink_elements(p->paths, &uplinks)) < 0 || (r = paths_local_elements(p->paths, &local)) < 0)
+                return r;
         if (asprintf(ret, host_template, p->table, p->host_veth, addr, net, guard,
-                     (unsigned) CLEARNET_LINK_GROUP) < 0)
+                     (unsigned) CLEARNET_LINK_GROUP, uplinks, local) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -119,7 +144,11 @@ int firewall_ns_ruleset(const struct firewall_params *p, char **ret) {
         char addr[32];
         if (format_addr(&p->ns_address.addr, -1, addr, sizeof addr) < 0)
                 return -EINVAL;
-        if (asprintf(ret, ns_template, p->table, p->ns_veth, addr) < 0)
+        _cleanup_free_ char *local = NULL;
+        int r = paths_local_elements(p->paths, &local);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, ns_template, p->table, p->ns_veth, addr, local) < 0)
                 return -ENOMEM;
         return 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "conf/config.h"
+#include "net/paths.h"
 
 struct firewall_params {
         const char *table;
@@ -14,6 +15,8 @@ struct firewall_params {
         struct ipv4_prefix ns_address;
         /* nsd turned IPv4 forwarding on: then nothing else may be forwarded. */
         bool guard_forwarding;
+        /* The uplinks and the host's own networks: the sets' elements. */
+        const struct net_paths *paths;
 };
 
 /* The ruleset text of the host table / the namespace table (caller frees). */

@@ -37,7 +37,7 @@ static int fail(char **ret_error, int r, const char *fmt, ...) {
 }
 
 void net_instance_init(struct net_instance *n, const struct config *cfg) {
-        *n = (struct net_instance) { .cfg = cfg, .netns_fd = -1 };
+        *n = (struct net_instance) { .cfg = cfg, .netns_fd = -1, .monitor = MONITOR_NONE };
 }
 
 static void close_ns(struct net_instance *n) {
@@ -59,6 +59,8 @@ void net_instance_idle(struct net_instance *n) {
 }
 
 void net_instance_done(struct net_instance *n) {
+        monitor_close(&n->monitor);
+        paths_done(&n->paths);
         close_nft(n);
         close_ns(n);
         nl_route_closep(&n->host_sk);
@@ -79,6 +81,7 @@ static struct firewall_params firewall_params(const struct net_instance *n) {
         return (struct firewall_params) {
                 .table = c->ns.nft_table, .host_veth = c->ns.host_veth, .ns_veth = c->ns.ns_veth,
                 .ns_address = c->ns.ns_address, .guard_forwarding = n->state.orig_ip_forward == 0,
+                .paths = &n->paths,
         };
 }
 
@@ -215,6 +218,7 @@ static int ensure_netns(struct net_instance *n) {
         return r < 0 ? r : 0;
 }
 
+/* 1 when the table was loaded, 0 when it was as listed last time. */
 static int apply_table(struct net_instance *n, bool host, char **listing, char **ret_error) {
         struct firewall_params p = firewall_params(n);
         _cleanup_free_ char *rules = NULL, *err = NULL, *now = NULL;
@@ -236,7 +240,8 @@ static int apply_table(struct net_instance *n, bool host, char **listing, char *
                 return fail(ret_error, r, "nftables refused table inet %s%s%s", p.table, err ? ": " : "", err ? err : "");
         free(*listing);
         *listing = NULL;
-        return nft_list_table(*ctx, p.table, listing);
+        r = nft_list_table(*ctx, p.table, listing);
+        return r < 0 ? r : 1;
 }
 
 static int apply_ns_table(struct net_instance *n, void *ret_error) {
@@ -304,10 +309,35 @@ static int ensure_dns(struct net_instance *n, char **ret_error) {
         return 0;
 }
 
+/* Read the uplinks and local networks again: 1 when they changed (then both tables are
+ * loaded again: their listings are dropped), 0 when not. */
+static int refresh_paths(struct net_instance *n) {
+        struct net_paths now;
+        int r = paths_read(n->host_sk, n->cfg->ns.host_veth, &n->cfg->ns.host_address, &now);
+        if (r < 0)
+                return r;
+        if (paths_equal(&now, &n->paths)) {
+                paths_done(&now);
+                return 0;
+        }
+        bool uplinks_same = paths_same_uplinks(&now, &n->paths);
+        paths_done(&n->paths);
+        n->paths = now;
+        _cleanup_free_ char *desc = NULL;
+        if (!uplinks_same && paths_describe_uplinks(&n->paths, &desc) == 0)
+                log_info("uplinks: %s%s", desc, n->paths.n_uplinks ? "" : " (no default route: nothing leaves)");
+        free(n->host_listing);
+        free(n->ns_listing);
+        n->host_listing = n->ns_listing = NULL;
+        return 1;
+}
+
 /* The steps of a start and of a SIGHUP, in an order that never opens more than the final
  * state: the firewall exists before the link is up and before forwarding is on. */
 static int ensure_all(struct net_instance *n, char **ret_error) {
         int r;
+        if ((r = refresh_paths(n)) < 0)
+                return fail(ret_error, r, "cannot read the host's routes and addresses");
         if ((r = ensure_netns(n)) < 0)
                 return fail(ret_error, r, "cannot set up namespace '%s'", n->cfg->ns.name);
         if ((r = in_ns(n, apply_ns_table, ret_error)) < 0)
@@ -318,7 +348,13 @@ static int ensure_all(struct net_instance *n, char **ret_error) {
                 return r;
         if ((r = ensure_host_sysctls(n, ret_error)) < 0)
                 return r;
+        if (link_lookup(n->host_sk, n->cfg->ns.host_veth, &n->host_veth_ifindex, NULL) < 0)
+                n->host_veth_ifindex = 0;
         return ensure_dns(n, ret_error);
+}
+
+static int watch_inner(struct net_instance *n, void *arg) {
+        return monitor_watch_inner(&n->monitor);
 }
 
 int net_instance_bring_up(struct net_instance *n, char **ret_error) {
@@ -327,6 +363,10 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
         int r = preflight(n, ret_error);
         if (r < 0)
                 return r;
+        /* Before anything is made: no change after this goes unnoticed. */
+        r = monitor_open(&n->monitor);
+        if (r < 0)
+                return fail(ret_error, r, "cannot follow the host's routes and nftables over netlink");
         n->adopted = n->netns_fd >= 0;
         if (n->adopted)
                 log_info("adopting the existing namespace '%s'", c->ns.name);
@@ -340,6 +380,13 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
                 (void) net_instance_teardown(n, &ignored);
                 return fail(ret_error, 0, "cannot bring up namespace '%s' (everything undone): %s", c->ns.name,
                             why ? why : strerror(-r)), r;
+        }
+        /* The namespace exists now: follow its table too. */
+        r = in_ns(n, watch_inner, NULL);
+        if (r < 0) {
+                _cleanup_free_ char *ignored = NULL;
+                (void) net_instance_teardown(n, &ignored);
+                return fail(ret_error, r, "cannot follow nftables inside namespace '%s' (everything undone)", c->ns.name);
         }
         n->up = true;
         return 0;
@@ -358,6 +405,57 @@ int net_instance_reconcile(struct net_instance *n) {
         if (r < 0)
                 log_error("repair incomplete: %s; will try again on the next SIGHUP", why ? why : strerror(-r));
         return r;
+}
+
+int net_instance_event_fd(const struct net_instance *n) {
+        return n->monitor.epoll_fd;
+}
+
+/* What the events touched; 1 when something was changed, 0 when all was as it should be. */
+static int repair_after(struct net_instance *n, unsigned what, char **ret_error) {
+        if (what & MONITOR_LINK) {
+                struct link_params p = link_params(n->cfg);
+                char why[128];
+                if (link_verify(n->host_sk, n->ns_sk, &p, why, sizeof why) < 0)
+                        return net_instance_reconcile(n) < 0 ? -EIO : 1;
+        }
+        int changed = refresh_paths(n), r = 0;
+        if (changed < 0)
+                return fail(ret_error, changed, "cannot read the host's routes and addresses");
+        /* The table inside first: it holds while the host's is replaced. But the host's,
+         * the fence that counts, is loaded even when the one inside cannot be. */
+        _cleanup_free_ char *inner_error = NULL;
+        int inner = changed || (what & MONITOR_INNER) ? in_ns(n, apply_ns_table, &inner_error) : 0;
+        if ((changed || (what & MONITOR_TABLE)) && (r = apply_table(n, true, &n->host_listing, ret_error)) < 0)
+                return r;
+        if (inner < 0 && inner_error) {
+                *ret_error = TAKE_PTR(inner_error);
+                return inner;
+        }
+        if (inner < 0)
+                return fail(ret_error, inner, "cannot enter namespace '%s'", n->cfg->ns.name);
+        return changed || r > 0;
+}
+
+void net_instance_handle_events(struct net_instance *n) {
+        struct monitor_target t = {
+                .host_veth = n->cfg->ns.host_veth, .host_veth_ifindex = n->host_veth_ifindex,
+                .table = n->cfg->ns.nft_table,
+        };
+        monitor_read(&n->monitor, &t);
+        unsigned what = monitor_take(&n->monitor);
+        if (!what || !n->up)
+                return;
+        uint64_t start = now_ms();
+        _cleanup_free_ char *why = NULL;
+        int r = repair_after(n, what, &why);
+        if (r < 0) {
+                if (why)
+                        log_error("repair after a change on the host failed: %s; trying again", why);
+                monitor_retry(&n->monitor, what);
+        } else if (r > 0)
+                log_info("host change handled in %llu ms", (unsigned long long) (now_ms() - start));
+        close_nft(n);
 }
 
 static int flush_ns_links(struct net_instance *n, void *arg) {
@@ -383,6 +481,7 @@ int net_instance_teardown(struct net_instance *n, char **ret_error) {
                 first = r;
                 foreign = true;
         }
+        monitor_close(&n->monitor);
         /* Links first: with the veth gone nothing flows while the rest goes. */
         if (n->netns_fd >= 0 && (r = in_ns(n, flush_ns_links, NULL)) < 0 && !first)
                 first = fail(ret_error, r, "cannot remove the links of namespace '%s'", c->ns.name);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 
 #include "conf/config.h"
+#include "net/monitor.h"
+#include "net/paths.h"
 #include "net/state.h"
 
 struct nl_sock;
@@ -22,6 +24,9 @@ struct net_instance {
         char *ns_listing;
         bool adopted;           /* a namespace of ours was there already: repairs are logged */
         bool up;                /* bring-up finished: later repairs are logged as such */
+        struct net_paths paths; /* the uplinks and local networks in both tables now */
+        struct monitor monitor; /* host changes, followed from bring-up on */
+        int host_veth_ifindex;  /* for the monitor; 0 when unknown */
 };
 
 void net_instance_init(struct net_instance *n, const struct config *cfg);
@@ -32,6 +37,13 @@ void net_instance_done(struct net_instance *n);
 int net_instance_bring_up(struct net_instance *n, char **ret_error);
 /* Re-read the DNS file and re-check everything, repairing what drifted. */
 int net_instance_reconcile(struct net_instance *n);
+/* The fd to poll for changes on the host (links, addresses, routes, nftables); -1 when
+ * there is none. When it is readable, net_instance_handle_events. */
+int net_instance_event_fd(const struct net_instance *n);
+/* Read those changes and repair what they touched: the uplink and local-network sets in
+ * one transaction per table, nsd's host table, the link (then as net_instance_reconcile).
+ * Rate-limited (monitor.h); each repair is logged. */
+void net_instance_handle_events(struct net_instance *n);
 /* Drop what a bring-up or repair needed but an idle daemon does not. */
 void net_instance_idle(struct net_instance *n);
 /* Remove all that nsd makes, restoring the sysctls it changed. Works on a running

@@ -199,7 +199,7 @@ static int poll_timeout(const struct server *s) {
         return next <= now ? 0 : (int) (next - now);
 }
 
-enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2, SLOT_SPARE = -3 };
+enum { SLOT_SIGNAL = -1, SLOT_LISTEN = -2, SLOT_SPARE = -3, SLOT_NET = -4 };
 enum { SPARE_WATCHES = 3 };
 
 static size_t watch_spare(const struct server *s, struct pollfd *pfd, int *slot_of, size_t n) {
@@ -255,7 +255,7 @@ static int handle_signal(struct server *s) {
 }
 
 int server_run(struct server *s) {
-        size_t cap = 2 + SPARE_WATCHES + CLIENT_WATCHES * s->n_slots;
+        size_t cap = 3 + SPARE_WATCHES + CLIENT_WATCHES * s->n_slots;
         _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
         _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
         _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
@@ -268,6 +268,11 @@ int server_run(struct server *s) {
                 size_t n = 0;
                 pfd[n] = (struct pollfd) { .fd = s->sigfd, .events = POLLIN };
                 slot_of[n++] = SLOT_SIGNAL;
+                /* Changes on the host (routes, links, nftables): the fence is repaired. */
+                if (net_instance_event_fd(s->net) >= 0) {
+                        pfd[n] = (struct pollfd) { .fd = net_instance_event_fd(s->net), .events = POLLIN };
+                        slot_of[n++] = SLOT_NET;
+                }
                 if (now_ms() >= s->listen_paused_until_ms) {
                         pfd[n] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
                         slot_of[n++] = SLOT_LISTEN;
@@ -302,6 +307,10 @@ int server_run(struct server *s) {
                         }
                         if (slot_of[i] == SLOT_LISTEN) {
                                 client_accept(s);
+                                continue;
+                        }
+                        if (slot_of[i] == SLOT_NET) {
+                                net_instance_handle_events(s->net);
                                 continue;
                         }
                         if (slot_of[i] == SLOT_SPARE) {

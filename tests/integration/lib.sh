@@ -29,8 +29,8 @@
 #                                          veth-clearnet 10.200.1.17/30 <--> clearnet veth0
 #                                          (made by nsd, in $T/netns/clearnet)
 #
-# The host's uplink is a bridge, not a veth: nsd rightly refuses to forward the clearnet
-# namespace's traffic to veths (they lead to other local namespaces).
+# The host's uplink is a bridge (topo_veth_uplink makes it a veth): nsd forwards out of the
+# links of the host's default routes only, whatever their kind.
 #
 # Observers: every listener logs one line per TCP connection or UDP datagram in $T/obs/,
 # and an nftables table in inet counts TCP/UDP arriving from any source but the host's
@@ -668,3 +668,147 @@ clear_sysctl() { in_clear sysctl -n "$1" 2>/dev/null; }
 # host table listing without counters or handles
 host_table() { in_host nft list table inet "${1:-$NFT_TABLE}" 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/g'; }
 clear_table() { run_in "$(clear_nsf "${2:-$NS_NAME}")" nft list table inet "${1:-$NFT_TABLE}" 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/g'; }
+
+# ---------------------------------------------------------------------------------------
+# More of what a real host has besides its uplink (issue 11: egress only through the
+# uplinks). Each adds to the topology of topo_setup; each listener logs in $T/obs/, so
+# `observed` sees whatever reaches it.
+#
+#   host: docker0 172.17.0.1/16 (bridge) -- veth-ctr <--> ctr eth0 172.17.0.2/16
+#         mv-host 172.18.0.1/24 (macvlan on mv-lower, a veth) ... mvns mv0 172.18.0.2/24
+#         upl2 203.0.113.1/24 (veth, a second uplink) <--> inet eth1 203.0.113.2/24
+#   topo_veth_uplink: the uplink is upl-port itself (a veth), br-up is gone
+
+CTR=/run/netns/ctr
+MVNS=/run/netns/mvns
+CTR_MARKER=LEAK-container-service
+MV_MARKER=LEAK-macvlan-service
+
+# serve_marker NAME NSFILE MARKER: a listener in NSFILE on TCP :8080 and UDP :7 that
+# answers MARKER and logs to $T/obs/NAME.log
+serve_marker() {
+	bg "$1-srv" "$2" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/$1.log" --marker "$3" \
+		--tcp 0.0.0.0:8080 --udp 0.0.0.0:7
+	wait_listen "$2" tcp 0.0.0.0 8080
+	wait_listen "$2" udp 0.0.0.0 7
+}
+
+# topo_veth_uplink: the host is itself a container or a VM guest wired with a veth: its
+# uplink is the veth upl-port, no bridge. Call right after topo_setup.
+topo_veth_uplink() {
+	in_host ip link set upl-port nomaster &&
+		in_host ip link del br-up &&
+		in_host ip addr add 192.0.2.1/24 dev upl-port &&
+		in_host ip -6 addr add 2001:db8::1/64 dev upl-port nodad &&
+		in_host ip route add default via 192.0.2.2 dev upl-port &&
+		in_host ip -6 route add default via 2001:db8::2 dev upl-port || fail "veth uplink"
+	in_host ip -4 route get 192.0.2.80 | grep -q 'dev upl-port' || fail "veth uplink: no route out of upl-port"
+}
+
+# topo_docker: a docker0-style bridge with a container namespace behind it (default route
+# via the bridge), and a listener there (TCP :8080, UDP :7)
+topo_docker() {
+	ip netns add ctr || fail "ip netns add ctr"
+	run_in "$CTR" ip link set lo up &&
+		in_host ip link add docker0 type bridge &&
+		in_host ip addr add 172.17.0.1/16 dev docker0 &&
+		in_host ip link set docker0 up &&
+		in_host ip link add veth-ctr type veth peer name eth0 netns ctr &&
+		in_host ip link set veth-ctr master docker0 &&
+		in_host ip link set veth-ctr up &&
+		run_in "$CTR" ip addr add 172.17.0.2/16 dev eth0 &&
+		run_in "$CTR" ip link set eth0 up &&
+		run_in "$CTR" ip route add default via 172.17.0.1 || fail "container behind docker0"
+	serve_marker ctr "$CTR" "$CTR_MARKER"
+}
+
+# topo_macvlan: a namespace on a macvlan (bridge mode) of the host, which reaches it
+# through a macvlan of its own on the same lower link (as container tools set it up). The
+# lower link is a veth whose other end goes nowhere (the kernel here has no dummy links).
+topo_macvlan() {
+	ip netns add mvns || fail "ip netns add mvns"
+	run_in "$MVNS" ip link set lo up &&
+		in_host ip link add mv-lower type veth peer name mv-lower-end &&
+		in_host ip link set mv-lower-end up &&
+		in_host ip link set mv-lower up &&
+		in_host ip link add mv-host link mv-lower type macvlan mode bridge &&
+		in_host ip addr add 172.18.0.1/24 dev mv-host &&
+		in_host ip link set mv-host up &&
+		in_host ip link add mv0 link mv-lower type macvlan mode bridge &&
+		in_host ip link set mv0 netns mvns &&
+		run_in "$MVNS" ip addr add 172.18.0.2/24 dev mv0 &&
+		run_in "$MVNS" ip link set mv0 up &&
+		run_in "$MVNS" ip route add default via 172.18.0.1 || fail "macvlan namespace"
+	serve_marker mv "$MVNS" "$MV_MARKER"
+}
+
+# topo_second_uplink: a second link from the host to the internet (a veth, upl2), with no
+# default route on it yet; and counters in inet of the TCP/UDP arriving on each path
+topo_second_uplink() {
+	in_host ip link add upl2 type veth peer name eth1 netns inet &&
+		in_host ip addr add 203.0.113.1/24 dev upl2 &&
+		in_host ip link set upl2 up &&
+		in_inet ip addr add 203.0.113.2/24 dev eth1 &&
+		in_inet ip link set eth1 up || fail "second uplink"
+	in_inet nft -f - <<'NFT' || fail "inet path counters"
+table inet itpath {
+	chain pre {
+		type filter hook prerouting priority -300; policy accept;
+		iifname "eth0" meta l4proto { tcp, udp } counter
+		iifname "eth1" meta l4proto { tcp, udp } counter
+	}
+}
+NFT
+}
+
+# path_count IFNAME: TCP/UDP packets that reached inet over its IFNAME (eth0: the first
+# uplink, eth1: upl2)
+path_count() {
+	in_inet nft list chain inet itpath pre | grep "iifname \"$1\"" | grep -o 'packets [0-9]*' | awk '{print $2}'
+}
+
+# uplink_set [NSFILE]: the elements of nsd's uplinks set, one name a line, sorted
+uplink_set() {
+	run_in "${1:-$HOST}" nft list set inet "$NFT_TABLE" uplinks 2>/dev/null |
+		sed -n '/elements/,/}/p' | tr -d '{},"=\t' | sed 's/elements//' | tr ' ' '\n' | grep -v '^$' | sort | tr '\n' ' '
+}
+
+# local_nets_set [NSFILE]: the elements of nsd's local_nets set (host side by default)
+local_nets_set() {
+	run_in "${1:-$HOST}" nft list set inet "$NFT_TABLE" local_nets 2>/dev/null |
+		sed -n '/elements/,/}/p' | tr -d '{},=\t' | sed 's/elements//' | tr ' ' '\n' | grep -v '^$' | sort | tr '\n' ' '
+}
+
+# expect_host_reaches ADDR MARKER DESC: the positive control, from the host itself: TCP
+# :8080 answers with MARKER and UDP :7 echoes
+expect_host_reaches() {
+	expect_http "$HOST" "http://$1:8080/" "$2" "host itself: $3 answers TCP"
+	expect_udp "$HOST" "$1" 7 "host itself: $3 answers UDP"
+}
+
+# expect_unreachable NSFILE ADDR DESC: no TCP :8080, no UDP :7, and no observer saw it
+expect_unreachable() {
+	expect_no_tcp "$1" "http://$2:8080/" "$3: no TCP"
+	expect_no_udp "$1" "$2" 7 "$3: no UDP"
+}
+
+# expect_fenced PHASE ADDR...: each ADDR unreachable from the clearnet namespace (as
+# expect_unreachable); then again with the namespace's own table removed, as root inside
+# can remove it, so that nsd's host side alone must hold. nsd (TAG main) is frozen
+# meanwhile, as it would put the table back at once; it puts it back when woken.
+expect_fenced() {
+	local phase=$1 a
+	shift
+	for a in "$@"; do
+		expect_unreachable "$(clear_nsf)" "$a" "$phase: $a"
+	done
+	nsd_signal main STOP
+	in_clear nft delete table inet "$NFT_TABLE" || fail "$phase: cannot delete the namespace's table"
+	[ -z "$(in_clear nft list ruleset)" ] || fail "$phase: the namespace still has rules"
+	for a in "$@"; do
+		expect_unreachable "$(clear_nsf)" "$a" "$phase, no table inside: $a"
+	done
+	nsd_signal main CONT
+	wait_until 100 sh -c "nsenter --net='$(clear_nsf)' nft list table inet '$NFT_TABLE'" ||
+		fail "$phase: nsd did not put the namespace's table back"
+}

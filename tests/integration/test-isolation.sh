@@ -78,7 +78,10 @@ sibling_not_forwarded "as made"
 no_spoofing "as made"
 [ "$(host_sysctl net.ipv4.ip_forward)" = 1 ] || fail "nsd did not turn ip_forward on (the sibling check is vacuous)"
 
-# --- phase 2: root inside the namespace does its worst
+# --- phase 2: root inside the namespace does its worst. nsd is frozen from here to the
+# SIGHUP: it would put its table inside back at once, and later its host table too
+# (test-fence-flush checks that); what is checked here is that the host side holds alone.
+nsd_signal main STOP
 c() { in_clear "$@" || fail "inside: $* failed"; }
 c nft flush ruleset
 c sysctl -qw net.ipv4.conf.all.route_localnet=1 "net.ipv4.conf.$NS_VETH.route_localnet=1"
@@ -125,6 +128,7 @@ expect_seen "without nsd's table, the sibling's UDP is forwarded to inet" \
 	run_in "$SIB" "$PYTHON" "$NETSRV" udp 198.51.100.7 7 --timeout 1
 
 # --- SIGHUP: nsd puts its host side back, and everything above holds again
+nsd_signal main CONT
 nsd_signal main HUP
 wait_until 300 sh -c "[ \"\$(nsenter --net=$HOST sysctl -n net.ipv6.conf.$HOST_VETH.disable_ipv6)\" = 1 ] &&
 	nsenter --net=$HOST nft list chain inet $NFT_TABLE input | grep -q reject" ||

@@ -95,8 +95,12 @@ hup "host veth deleted" quick_reach
 expect_shape "veth deleted"
 isolated "veth deleted"
 
+# (nsd frozen: the rename takes three steps, and the first, the link going down, is an
+# event on the host veth that nsd would repair at once)
+nsd_signal main STOP
 in_clear ip link set "$NS_VETH" down && in_clear ip link set "$NS_VETH" name eth9 &&
 	in_clear ip link set eth9 up || fail "rename $NS_VETH"
+nsd_signal main CONT
 hup "inner veth renamed" quick_reach
 expect_shape "inner veth renamed"
 
