@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "strv.h"
 #include "url.h"
@@ -43,6 +44,11 @@ struct run_config {
         strv users;
         strv groups;
         bool pid_namespace;    /* each command in its own PID namespace: nothing outlives it */
+        strv bind;             /* host paths a command sees read-write, read-only (view.h) */
+        strv bind_ro;
+        char *root_maps_to;    /* the host user a root command's uid 0 maps to (NULL: default) */
+        uid_t root_uid;        /* ... resolved by config_load: clearnet, else nobody */
+        gid_t root_gid;
 };
 
 enum app_args { APP_ARGS_NONE, APP_ARGS_URL };
@@ -74,6 +80,8 @@ struct app_config {
         unsigned sockets;      /* enum app_socket bits */
         strv env;              /* variable names passed through from the caller */
         bool pid_namespace;
+        strv bind;             /* host paths the app sees read-write, read-only (view.h) */
+        strv bind_ro;
         unsigned seen;         /* keys set, for duplicates */
 };
 
@@ -120,3 +128,6 @@ int config_load_string(struct config *cfg, const char *name, const char *text, s
 int parse_ipv4_prefix(const char *s, struct ipv4_prefix *ret);
 int parse_bool(const char *s, bool *ret);
 bool ifname_is_valid(const char *s);
+/* A bind/bind_ro path: absolute, canonical (no symlink, no . or .. component, no
+ * trailing or double slash), not /, and a directory or file that exists. NULL, or why not. */
+const char *bind_path_problem(const char *path);

@@ -30,6 +30,9 @@ int launch_seccomp_compile(struct sock_fprog *ret) {
                 "swapon", "swapoff", "reboot", "acct", "quotactl", "userfaultfd", "iopl", "ioperm",
                 "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie",
                 "name_to_handle_at", "syslog", "uselib", "vhangup",
+                /* another process's fds, or their comparison: pidfd_open reaches any
+                 * same-uid process without a PID namespace */
+                "pidfd_getfd", "kcmp",
         };
         _cleanup_(seccomp_freep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx)
