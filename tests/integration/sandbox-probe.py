@@ -4,7 +4,8 @@
 
 Run inside (launched by clearnet-nsd, as a command or as an app) and, for comparison,
 outside as the same user. Settings come from probe.conf next to this file ("key=value"
-lines: absent=PATH, abstract=NAME, connect=PATH), because an app gets no arguments.
+lines: absent=PATH, abstract=NAME, connect=PATH, write=PATH, list=PATH, wait=PATH, in that
+order), because an app gets no arguments.
 Denied operations print the errno name (EPERM, ...), allowed ones "ok".
 """
 import ctypes
@@ -169,6 +170,46 @@ def probe_connect(path):
         s.close()
 
 
+def probe_pidfd_getfd():
+    """pidfd_getfd on a child of ours (same user, same launch): only a filter refuses."""
+    nr_open, nr_getfd = {"x86_64": (434, 438), "aarch64": (434, 438)}.get(platform.machine(), (None, None))
+    if nr_open is None:
+        return "unknown-arch"
+    victim = sleeper()
+    try:
+        pidfd = libc.syscall(nr_open, victim, 0)
+        if pidfd < 0:
+            return "pidfd_open:" + ename(ctypes.get_errno())
+        fd = libc.syscall(nr_getfd, pidfd, 0, 0)
+        err = ctypes.get_errno()
+        os.close(pidfd)
+        if fd >= 0:
+            os.close(fd)
+            return "ok"
+        return ename(err)
+    finally:
+        os.kill(victim, 9)
+        os.waitpid(victim, 0)
+
+
+def probe_kcmp():
+    nr = {"x86_64": 312, "aarch64": 272}.get(platform.machine())
+    if nr is None:
+        return "unknown-arch"
+    me = os.getpid()
+    r = libc.syscall(nr, me, me, 0, 0, 0)                  # KCMP_FILE of fd 0 with itself
+    return "ok" if r >= 0 else ename(ctypes.get_errno())
+
+
+def probe_write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("clearnet-probe\n")
+        return "ok"
+    except OSError as e:
+        return ename(e.errno)
+
+
 def listing(path):
     try:
         return ",".join(sorted(os.listdir(path))) or "-"
@@ -203,6 +244,10 @@ def main():
     out("tiocsti", probe_tty_ioctl(termios.TIOCSTI, b"x"))
     out("tioclinux", probe_tty_ioctl(getattr(termios, "TIOCLINUX", 0x541C), b"\x0c"))
     out("userns", probe_userns())
+    out("pidfd_getfd", probe_pidfd_getfd())
+    out("kcmp", probe_kcmp())
+    out("hostname", socket.gethostname())
+    out("list:/sys/class/net", listing("/sys/class/net"))
     try:
         with open("/etc/resolv.conf") as f:
             out("resolv", ",".join(line.split()[1] for line in f if line.startswith("nameserver")) or "-")
@@ -233,6 +278,17 @@ def main():
             out("abstract:" + v, probe_abstract(v))
         elif k == "connect":
             out("connect:" + v, probe_connect(v))
+        elif k == "write":
+            out("write:" + v, probe_write(v))
+        elif k == "list":
+            out("list:" + v, listing(v))
+        elif k == "wait":
+            # wait (bounded) for the file v, made outside after the launch, then look again
+            for _ in range(300):
+                if os.path.exists(v):
+                    break
+                time.sleep(0.1)
+            out("waited:" + v, "yes" if os.path.exists(v) else "no")
     runtime, wl = os.environ.get("XDG_RUNTIME_DIR"), os.environ.get("WAYLAND_DISPLAY")
     if runtime and wl:
         out("wayland_connect", probe_connect(os.path.join(runtime, wl)))
