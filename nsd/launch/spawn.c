@@ -136,13 +136,24 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         int r;
         if ((r = view_finish(&req->sandbox, prepared, &step)) < 0)
                 child_fail(pipe_fd, r, step);
+        /* The X display the view reserved (view.h): the app's DISPLAY; the name stays held
+         * by init, or without a PID namespace by the program itself. */
+        char display[32];
+        if (prepared->x11_hold_fd >= 0) {
+                snprintf(display, sizeof display, "DISPLAY=:%s", prepared->x11_display);
+                for (char **e = req->envp; *e; e++)
+                        if (strncmp(*e, "DISPLAY=", 8) == 0)
+                                *e = display;
+                if (!in_pidns && fcntl(prepared->x11_hold_fd, F_SETFD, 0) < 0)
+                        child_fail(pipe_fd, errno, LAUNCH_STEP_BIND_THE_X11_SOCKET);
+        }
 
         /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
          * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, LAUNCH_STEP_SET_UP_STDIO);
-        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1 };
+        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, prepared->x11_hold_fd };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
 

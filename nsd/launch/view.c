@@ -8,7 +8,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,7 +356,7 @@ static void sandbox_prepared_done(struct sandbox_prepared *p) {
 }
 
 int view_prepare(const struct sandbox *sb, struct sandbox_prepared *ret, enum launch_step *ret_step) {
-        *ret = (struct sandbox_prepared) { .dns_fd = -1, .run_user_fd = -1, .tmp_fd = -1 };
+        *ret = (struct sandbox_prepared) { .dns_fd = -1, .run_user_fd = -1, .tmp_fd = -1, .x11_hold_fd = -1 };
         int r = prepare_mounts(sb, ret, ret_step);
         if (r < 0)
                 sandbox_prepared_done(ret);
@@ -473,10 +477,35 @@ static int bind_runtime_sockets(const struct sandbox *sb, const struct sandbox_p
         return 0;
 }
 
-/* The caller's X server socket at its path in the view's private /tmp. The app is told
- * that path (DISPLAY=/tmp/.X11-unix/XN): a client then never tries the abstract name
- * @/tmp/.X11-unix/XN, which any user of the shared network namespace may have bound. */
-static int bind_x11(const struct sandbox_prepared *p, int fd, const char *display) {
+/* Any user of the shared clearnet namespace may bind an abstract name there, and libxcb
+ * tries @/tmp/.X11-unix/XN before the path /tmp/.X11-unix/XN: a fake X server of another
+ * user would serve the app. So the app gets a display number whose abstract name this
+ * launch holds itself (bound, not listening: a connection to it is refused, and libxcb
+ * goes on to the path): the caller's own number when it is free, else one from 1000 on. */
+static int x11_reserve(const char *display, struct sandbox_prepared *p) {
+        unsigned want = (unsigned) strtoul(display, NULL, 10);
+        for (unsigned i = 0; i <= 64; i++) {
+                unsigned m = i == 0 ? want : 1000 + i - 1;
+                struct sockaddr_un sa = { .sun_family = AF_UNIX };
+                int len = snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "/tmp/.X11-unix/X%u", m);
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0)
+                        return negative_errno();
+                if (bind(fd, (struct sockaddr *) &sa, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + (size_t) len)) == 0) {
+                        p->x11_hold_fd = fd;
+                        snprintf(p->x11_display, sizeof p->x11_display, "%u", m);
+                        return 0;
+                }
+                int e = errno;
+                close(fd);
+                if (e != EADDRINUSE)
+                        return -e;
+        }
+        return -EADDRINUSE;
+}
+
+/* The caller's X server socket at the path of the reserved display in the view's /tmp. */
+static int bind_x11(struct sandbox_prepared *p, int fd, const char *display) {
         char dir[PATH_MAX], dest[PATH_MAX];
         int r = in_root(p, "/tmp/.X11-unix", dir);
         if (r < 0)
@@ -485,7 +514,9 @@ static int bind_x11(const struct sandbox_prepared *p, int fd, const char *displa
                 return negative_errno();
         if (chmod(dir, 01777) < 0)
                 return negative_errno();
-        if (snprintf(dest, sizeof dest, "%s/X%s", dir, display) >= (int) sizeof dest)
+        if ((r = x11_reserve(display, p)) < 0 || fd < 0)
+                return r;
+        if (snprintf(dest, sizeof dest, "%s/X%s", dir, p->x11_display) >= (int) sizeof dest)
                 return -ENAMETOOLONG;
         _cleanup_close_ int f = open(dest, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
         if (f < 0)
@@ -497,7 +528,8 @@ static int finish_app_mounts(const struct sandbox *sb, struct sandbox_prepared *
                              size_t n_socks, int x11_fd, enum launch_step *ret_step) {
         int r;
         STEP(LAUNCH_STEP_BIND_THE_RUNTIME_SOCKETS, bind_runtime_sockets(sb, p, socks, n_socks));
-        if (x11_fd >= 0)
+        /* The name is held even when the caller has no socket to bind: DISPLAY is set. */
+        if ((sb->app->sockets & APP_SOCKET_X11) && sb->x11_display[0])
                 STEP(LAUNCH_STEP_BIND_THE_X11_SOCKET, bind_x11(p, x11_fd, sb->x11_display));
         return 0;
 }

@@ -42,6 +42,13 @@ struct sandbox_prepared {
                                          * missing resolv.conf link target) are made only there */
         size_t n_own;
         bool entered;                   /* pivot_root done, the host's tree detached */
+        /* An app with sockets = x11: the abstract name @/tmp/.X11-unix/X<x11_display> held
+         * (bound, never listening) in the clearnet namespace for as long as this fd is open,
+         * so that the app's X client, which tries that name first, is refused there and
+         * goes on to the path, where the caller's real socket is bound. The caller keeps
+         * the fd open for the app's lifetime and gives the app DISPLAY=:<x11_display>. */
+        int x11_hold_fd;
+        char x11_display[16];
 };
 
 /* Each returns 0 or a negative errno; *ret_step names the step for the error message. */

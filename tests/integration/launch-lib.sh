@@ -253,14 +253,18 @@ expect_pv() {
 # $SH/x. view_binds CONF gives [run] and every [app ...] of CONF these as bind_ro and bind,
 # unless the section has a bind or bind_ro key of its own. nsd_spawn (and so nsd_start)
 # does it to every config a launch test starts nsd with.
-VIEW_RO="$SH/bin"
+VIEW_RO=
 for d in "${CLEARNET_SRCDIR:-}" "${CLEARNET_BUILDDIR:-}" "$(dirname "$CLEARNET_RUN")/.."; do
 	[ -n "$d" ] && [ -d "$d" ] || continue
 	d=$(realpath "$d")
-	case " $VIEW_RO " in *" $d "*) ;; *) VIEW_RO="$VIEW_RO $d" ;; esac
+	case "$VIEW_RO " in *" $d "*) ;; *) VIEW_RO="$VIEW_RO $d" ;; esac
 done
 view_binds() {
-	awk -v ro="bind_ro = $VIEW_RO" -v rw="bind = $SH/x" '
+	local ro=$SH/bin d
+	for d in "$SH"/*; do  # what a test put in $SH for launches to run ($SH/ub: the browser tests')
+		case $d in "$SH/bin"|"$SH/x"|"$SH/run"|"$SH/home"|"$SH/xfb") ;; *) [ -d "$d" ] && ro="$ro $d" ;; esac
+	done
+	awk -v ro="bind_ro = $ro$VIEW_RO" -v rw="bind = $SH/x" '
 		{ line[NR] = $0 }
 		/^\[/ { sec = NR }
 		/^[ \t]*bind(_ro)?[ \t]*=/ { own[sec] = 1 }

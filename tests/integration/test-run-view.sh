@@ -215,4 +215,18 @@ for k in pidfd_getfd kcmp; do
 	done
 done
 
+# --- the namespace's sysctls: out of root's reach, and repaired by SIGHUP -----------------------
+ns_sysctl() { in_clear cat "/proc/sys/net/ipv4/$1"; }
+[ "$(ns_sysctl ip_unprivileged_port_start)" = 1024 ] || fail "harness: ip_unprivileged_port_start inside is $(ns_sysctl ip_unprivileged_port_start)"
+out=$(cd / && crun -- sh -c 'echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start' 2>&1) &&
+	fail "root's command could write ip_unprivileged_port_start of the shared namespace: $out"
+[ "$(ns_sysctl ip_unprivileged_port_start)" = 1024 ] || fail "root's command changed ip_unprivileged_port_start"
+ok "root's command cannot set a sysctl of the shared namespace ($out)"
+in_clear sh -c 'echo 0 >/proc/sys/net/ipv4/ip_unprivileged_port_start && echo 1 >/proc/sys/net/ipv4/ip_forward' ||
+	fail "harness: host root cannot set the namespace's sysctls"
+nsd_signal main HUP
+repaired() { [ "$(ns_sysctl ip_unprivileged_port_start)" = 1024 ] && [ "$(ns_sysctl ip_forward)" = 0 ]; }
+wait_until 100 repaired || fail "after SIGHUP: ip_unprivileged_port_start $(ns_sysctl ip_unprivileged_port_start), ip_forward $(ns_sysctl ip_forward)"
+ok "SIGHUP repairs the namespace's sysctls (ip_unprivileged_port_start 1024, ip_forward 0) that host root changed"
+
 finish
