@@ -696,8 +696,8 @@ static int check_binds(const struct config *cfg, const char *text, const char *s
         char *slash = strrchr(sockdir, '/');
         if (slash && slash != sockdir)
                 *slash = '\0';
-        const char *const hidden[] = { sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns",
-                                       cfg->ns.etc_netns_dir, "/proc", "/sys", "/dev" };
+        const char *const hidden[] = { sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/proc",
+                                       "/sys", "/dev" };
         for (size_t i = 0; paths && paths[i]; i++)
                 for (size_t j = 0; j < ELEMENTSOF(hidden); j++)
                         if (path_overlaps(paths[i], hidden[j])) {
