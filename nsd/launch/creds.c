@@ -107,8 +107,10 @@ int creds_lockdown(const struct target *t, const struct run_config *run, const s
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return negative_errno();
         *ret_step = LAUNCH_STEP_LOAD_THE_SECCOMP_FILTER;
-        if (!filter_loaded)
-                return launch_seccomp_load(filter);
+        if (!filter_loaded && (r = launch_seccomp_load(filter)) < 0)
+                return r;
         /* Loaded ahead: never trust it, check. */
-        return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER ? 0 : -EPERM;
+        if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != SECCOMP_MODE_FILTER)
+                return -EPERM;
+        return launch_seccomp_load_no_mounts();
 }

@@ -114,7 +114,7 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
         sp.mounts = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
         if (sp.mounts < 0)
                 return negative_errno();
-        int r = view_fingerprint_take(base->sandbox.cfg, base->sandbox.target, base->netns_fd, &sp.fingerprint);
+        int r = view_fingerprint_take(base->sandbox.cfg, base->netns_fd, &sp.fingerprint);
         if (r < 0) {
                 spare_discard(&sp);
                 return r;
@@ -182,8 +182,7 @@ bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
         if (sp->child.pid <= 0 || !spare_suits(req) || !alive_and_current(sp))
                 return false;
         struct view_fingerprint now;
-        /* The request's target in it: a spare made for another user (its home bound) differs. */
-        return view_fingerprint_take(req->sandbox.cfg, req->sandbox.target, req->netns_fd, &now) == 0 &&
+        return view_fingerprint_take(req->sandbox.cfg, req->netns_fd, &now) == 0 &&
                view_fingerprint_same(&now, &sp->fingerprint) && view_intact(sp->child.pid, &sp->fingerprint);
 }
 

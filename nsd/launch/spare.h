@@ -11,9 +11,8 @@
  * resolv.conf path it bound it over, the nsswitch.conf it copied, the namespace it joined,
  * the directories it hid (one made since is not), and the host's mounts it copied (a mount made since, an X server's socket directory say,
  * reaches it only where the host's mounts propagate). nsd notes them when it forks the
- * spare and checks them again before using it; any change (or a request of another user
- * than the one it was made for) and the spare is thrown away and the launch made from
- * scratch. */
+ * spare and checks them again before using it; any change and the spare is thrown away and
+ * the launch made from scratch. */
 #pragma once
 
 #include <limits.h>
@@ -35,9 +34,7 @@ struct spare {
 #define SPARE_NONE \
         ((struct spare) { .child = { .pid = 0, .pidfd = -1, .exec_pipe = -1, .status_pipe = -1 }, .ctl = -1, .mounts = -1 })
 
-/* Fork a spare for launches of base's daemon (only its daemon fields, sandbox.cfg and
- * sandbox.target count: a command's view holds its caller's home, so a spare is made for
- * one user, the one expected next; NULL: none, and no launch fits it). */
+/* Fork a spare for launches of base's daemon (only its daemon fields and sandbox.cfg count). */
 int spare_start(const struct spawn_request *base, struct spare *ret);
 /* Is req a launch a spare makes: a command (an app's own mounts could not come after
  * the seccomp filter the spare loads ahead) in a PID namespace? */

@@ -7,3 +7,7 @@ int launch_seccomp_compile(struct sock_fprog *ret);
 void launch_seccomp_free(struct sock_fprog *p);
 /* Load the filter (root may do it before no_new_privs). */
 int launch_seccomp_load(const struct sock_fprog *filter);
+/* On top of it, last: mount() and umount2() denied whatever their flags (the main filter
+ * lets them through with MS_SILENT, UMOUNT_NOFOLLOW, for the mounts a spare makes after
+ * the request). A tiny constant program: loading it costs next to nothing. */
+int launch_seccomp_load_no_mounts(void);

@@ -27,15 +27,19 @@ static int mount_tmpfs(const char *where, const char *opts, unsigned long flags)
         return mount("tmpfs", where, "tmpfs", TMPFS_FLAGS | flags, opts) < 0 ? negative_errno() : 0;
 }
 
+/* Every bind and remount here carries MS_SILENT (which only quiets the kernel's log): the
+ * filter a spare loads ahead lets mount() through with it alone, for the mounts a spare
+ * makes after the request (syscall-filter.h). */
 static int remount_ro(const char *dest) {
-        return mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0 ? negative_errno() : 0;
+        return mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_SILENT, NULL) < 0 ?
+               negative_errno() : 0;
 }
 
 /* Bind an O_PATH fd (opened in the host's tree) onto dest. */
 static int bind_fd(int fd, const char *dest, bool read_only) {
         char src[64];
         snprintf(src, sizeof src, "/proc/self/fd/%d", fd);
-        if (mount(src, dest, NULL, MS_BIND, NULL) < 0)
+        if (mount(src, dest, NULL, MS_BIND | MS_SILENT, NULL) < 0)
                 return negative_errno();
         return read_only ? remount_ro(dest) : 0;
 }
@@ -252,12 +256,14 @@ static int write_nsswitch(const struct sandbox_prepared *p) {
         return fd < 0 ? negative_errno() : nsswitch_write(fd);
 }
 
-/* A home a launch may see: a directory of the user's own, and never /. */
-static int open_home(const struct target *t, int *ret) {
+/* A home a launch may see: a directory of the user's own, and never /. host: the host's
+ * root (the old root once the view is entered), where the home path resolves. */
+static int open_home(int host, const struct target *t, int *ret) {
+        struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
         struct stat st;
         if (!t->home[0] || STREQ(t->home, "/") || t->home[0] != '/')
                 return -ENOENT;
-        int fd = open(t->home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int fd = (int) syscall(SYS_openat2, host, t->home, &how, sizeof how);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0 || st.st_uid != t->uid) {
@@ -268,12 +274,12 @@ static int open_home(const struct target *t, int *ret) {
         return 0;
 }
 
-/* A command's home: its caller's own, read-write (read-only for root); none when it has
- * none of its own (nobody's /nonexistent, a home of /). */
-static int bind_home(const struct sandbox_prepared *p, const struct target *t, bool read_only) {
+/* A home of the user's own, read-write (read-only for root); none when it has none of
+ * its own (nobody's /nonexistent, a home of /). */
+static int bind_home(const struct sandbox_prepared *p, int host, const struct target *t, bool read_only) {
         _cleanup_close_ int fd = -1;
         char dest[PATH_MAX];
-        if (open_home(t, &fd) < 0)
+        if (open_home(host, t, &fd) < 0)
                 return 0;
         int r = make_mount_point(p, t->home, true);
         if (r == 0)
@@ -333,19 +339,17 @@ static int prepare_mounts(const struct sandbox *sb, struct sandbox_prepared *p, 
         STEP(LAUNCH_STEP_MOUNT_PRIVATE_TMP_DIRECTORIES, symlink("../run", path) < 0 ? negative_errno() : 0);
         STEP(LAUNCH_STEP_WRITE_A_GENERATED_NSSWITCH_CONF, write_nsswitch(p));
 
-        /* What the policy names, then the home (an app's own, a command's caller's). */
+        /* What the policy names, then an app's home. A command's home (its caller's) comes
+         * with its request (view_finish()): a spare is made ahead for any caller. */
         const struct target *t = sb->target;
         if (sb->app) {
                 STEP(LAUNCH_STEP_BIND_THE_POLICY_PATHS, bind_policy_paths(p, sb->app->bind, sb->app->bind_ro));
                 if (sb->app->home == APP_HOME_TMPFS)
                         STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_HOME, home_tmpfs(p, t));
                 else
-                        STEP(LAUNCH_STEP_BIND_THE_HOME, bind_home(p, t, false));
-        } else {
+                        STEP(LAUNCH_STEP_BIND_THE_HOME, bind_home(p, AT_FDCWD, t, false));
+        } else
                 STEP(LAUNCH_STEP_BIND_THE_POLICY_PATHS, bind_policy_paths(p, cfg->run.bind, cfg->run.bind_ro));
-                if (t)
-                        STEP(LAUNCH_STEP_BIND_THE_HOME, bind_home(p, t, t->uid == 0));
-        }
         return 0;
 }
 
@@ -385,12 +389,10 @@ static int bind_over_link_target(const struct sandbox_prepared *p, const char *l
                                 return -ENAMETOOLONG;
                         continue;
                 }
-                struct sandbox_prepared inside = *p;
-                inside.root[0] = '\0';  /* paths are the view's own now */
-                int r = make_mount_point(&inside, path, false);
+                int r = make_mount_point(p, path, false);
                 if (r < 0)
                         return r;
-                if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+                if (mount(src, path, NULL, MS_BIND | MS_SILENT, NULL) < 0)
                         return negative_errno();
                 return remount_ro(path);
         }
@@ -407,17 +409,31 @@ int view_enter(struct sandbox_prepared *p, enum launch_step *ret_step) {
         STEP(LAUNCH_STEP_ENTER_THE_NEW_ROOT, chdir(p->root) < 0 ? negative_errno() : 0);
         STEP(LAUNCH_STEP_ENTER_THE_NEW_ROOT, syscall(SYS_pivot_root, ".", "." OLD_ROOT) < 0 ? negative_errno() : 0);
         STEP(LAUNCH_STEP_ENTER_THE_NEW_ROOT, chdir("/") < 0 ? negative_errno() : 0);
+        p->root[0] = '\0';     /* paths are the view's own now */
         /* The host's tree is still attached under OLD_ROOT: the clearnet file's fd binds. */
         snprintf(dns_src, sizeof dns_src, "/proc/self/fd/%d", p->dns_fd);
         STEP(LAUNCH_STEP_BIND_THE_CLEARNET_RESOLV_CONF, bind_over_link_target(p, "/etc/resolv.conf", dns_src));
         STEP(LAUNCH_STEP_BIND_A_GENERATED_NSSWITCH_CONF, bind_over_link_target(p, "/etc/nsswitch.conf", NSSWITCH_COPY));
         STEP(LAUNCH_STEP_BIND_A_GENERATED_NSSWITCH_CONF, unlink(NSSWITCH_COPY) < 0 ? negative_errno() : 0);
         closep(&p->dns_fd);
-        STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, umount2(OLD_ROOT, MNT_DETACH) < 0 ? negative_errno() : 0);
+        p->entered = true;
+        return 0;
+}
+
+/* The last of it, after the request: a command's home (its caller's, from the host's tree
+ * still under OLD_ROOT), then that tree detached for good and the root made read-only.
+ * Only mount() with MS_SILENT and umount2() with UMOUNT_NOFOLLOW here (syscall-filter.h). */
+static int view_seal(const struct sandbox *sb, struct sandbox_prepared *p, enum launch_step *ret_step) {
+        int r;
+        if (!sb->app) {
+                _cleanup_close_ int host = open(OLD_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                STEP(LAUNCH_STEP_BIND_THE_HOME, host < 0 ? negative_errno() : 0);
+                STEP(LAUNCH_STEP_BIND_THE_HOME, bind_home(p, host, sb->target, sb->target->uid == 0));
+        }
+        STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, umount2(OLD_ROOT, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0);
         STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, rmdir(OLD_ROOT) < 0 ? negative_errno() : 0);
         /* Nothing more is made in the root itself. */
         STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, remount_ro("/"));
-        p->entered = true;
         return 0;
 }
 
@@ -565,6 +581,8 @@ int view_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum launc
                 closep(&socks[i].fd);
         if (r == 0)
                 r = view_enter(p, ret_step);
+        if (r == 0)
+                r = view_seal(sb, p, ret_step);
         sandbox_prepared_done(p);
         return r;
 }
@@ -609,8 +627,7 @@ static uint64_t hash_path(uint64_t h, const char *path) {
         return hash_bytes(h, &st.st_ino, sizeof st.st_ino);
 }
 
-int view_fingerprint_take(const struct config *cfg, const struct target *target, int netns_fd,
-                          struct view_fingerprint *ret) {
+int view_fingerprint_take(const struct config *cfg, int netns_fd, struct view_fingerprint *ret) {
         char dns[PATH_MAX];
         struct stat st;
         *ret = (struct view_fingerprint) {};
@@ -633,10 +650,6 @@ int view_fingerprint_take(const struct config *cfg, const struct target *target,
         static const char *const system[] = { "/usr", "/etc", "/var/cache/fontconfig" };
         for (size_t i = 0; i < ELEMENTSOF(system); i++)
                 h = hash_path(h, system[i]);
-        if (target) {
-                h = hash_bytes(h, &target->uid, sizeof target->uid);
-                h = hash_path(h, target->home);
-        }
         for (char *const *l = cfg->run.bind; l && *l; l++)
                 h = hash_path(hash_bytes(h, "rw", 2), *l);
         for (char *const *l = cfg->run.bind_ro; l && *l; l++)

@@ -30,9 +30,8 @@ struct sandbox {
  * daemon's state directory is, which every launch hides anyway) holding only what is
  * bound or mounted into it, entered with pivot_root; the host's tree is then detached.
  * Built in two halves: view_prepare() makes what needs no request beyond what sb says
- * (a spare has no app and at most a predicted target), view_finish() adds what only the
- * request has (an app's runtime and X11 sockets) and enters the root if that is not
- * done yet. Between the two, prepared holds what was opened of the host's tree. */
+ * (a spare's is a command's without a target), view_finish() adds what only the request
+ * has (an app's runtime and X11 sockets, a command's home). Between the two, prepared holds what was opened of the host's tree. */
 struct sandbox_prepared {
         char root[PATH_MAX];            /* where the new root is built (nsd's state dir) */
         int dns_fd;                     /* the clearnet resolv.conf, O_PATH */
@@ -53,17 +52,20 @@ struct sandbox_prepared {
 
 /* Each returns 0 or a negative errno; *ret_step names the step for the error message. */
 int view_prepare(const struct sandbox *sb, struct sandbox_prepared *ret, enum launch_step *ret_step);
-/* pivot_root into the view, DNS and nsswitch bound, the host's tree detached. */
+/* pivot_root into the view, DNS and nsswitch bound; the host's tree stays attached below
+ * the view's root until view_finish() (a command's home comes from it). */
 int view_enter(struct sandbox_prepared *p, enum launch_step *ret_step);
-/* The request's own mounts, then view_enter() if needed; also closes what prepared holds. */
+/* The request's own mounts (an app's sockets, then view_enter() if not done yet; a
+ * command's home), then the host's tree detached and the root made read-only. Also closes
+ * what prepared holds. */
 int view_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, enum launch_step *ret_step);
 /* Where a command starts: its cwd when that lies in its home or a bind/bind_ro path, else HOME. */
 const char *view_start_dir(const struct sandbox *sb, const char *cwd);
 
 /* What the mounts a spare made ahead depend on, taken when it is made and again before it
  * is used: where /etc/resolv.conf and nsswitch.conf lead, the clearnet resolv.conf, the
- * network namespace, and the host directories bound in (the system ones, the home of the
- * user the spare was made for, the policy's bind paths) by identity. */
+ * network namespace, and the host directories bound in (the system ones, the policy's bind
+ * paths) by identity. */
 struct view_fingerprint {
         char resolv_path[PATH_MAX];     /* where /etc/resolv.conf leads */
         char nsswitch_path[PATH_MAX];
@@ -75,9 +77,7 @@ struct view_fingerprint {
         uint64_t bound;                 /* hash of the bound paths, their devices and inodes */
 };
 
-/* target: the user the spare is made for (NULL: none). */
-int view_fingerprint_take(const struct config *cfg, const struct target *target, int netns_fd,
-                          struct view_fingerprint *ret);
+int view_fingerprint_take(const struct config *cfg, int netns_fd, struct view_fingerprint *ret);
 bool view_fingerprint_same(const struct view_fingerprint *a, const struct view_fingerprint *b);
 /* What process pid sees, through its root, still matches fp: its mounts can also go
  * without a mount event in nsd's namespace. */

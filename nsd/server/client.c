@@ -54,10 +54,6 @@ static int spawn_client(struct server *s, const struct spawn_request *sr, struct
         bool from_spare = r == 0;
         if (r < 0)
                 r = spawn_start(sr, &child);
-        if (spare_suits(sr)) {          /* the next spare is made for this user (spare.h) */
-                s->spare_for = *sr->sandbox.target;
-                s->have_spare_for = true;
-        }
         if (r == -ENOTRECOVERABLE)
                 s->broken = true;       /* server_run() stops: better restarted than useless */
         if (r < 0)

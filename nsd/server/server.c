@@ -160,7 +160,6 @@ static void spare_refill(struct server *s) {
         if (fdcloser_pending())
                 return;
         struct spawn_request base = server_base_request(s);
-        base.sandbox.target = s->have_spare_for ? &s->spare_for : NULL;
         int r = spare_start(&base, &s->spare);
         if (r == -ENOTRECOVERABLE)
                 s->broken = true;

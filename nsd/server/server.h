@@ -59,8 +59,6 @@ struct server {
         int self_pidfd;                 /* nsd's own: children check that nsd is alive */
         int pidns_fd;                   /* nsd's own PID namespace */
         struct spare spare;             /* the next launch, half made */
-        struct target spare_for;        /* ... for the user of the last command */
-        bool have_spare_for;
         struct user_cache users;        /* the users launches run as, looked up lately */
         bool use_spare;                 /* commands run in a PID namespace ([run]) */
         uint64_t spare_retry_ms;        /* after a failed spare, when to try again */

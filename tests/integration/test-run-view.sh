@@ -215,6 +215,13 @@ for k in pidfd_getfd kcmp; do
 	done
 done
 
+# mount() with the flag nsd's own last mounts carry (MS_SILENT) is allowed by the filter a
+# spare loads ahead: the filter every launch loads last must deny it all the same.
+expect_pv "$P/outside" mount_silent ok "harness: mount(MS_SILENT) in a user namespace of one's own works outside"
+for w in "${WHO[@]}"; do
+	expect_pv "$P/$w" mount_silent EPERM "$w: mount(MS_SILENT) in a user namespace of its own is denied"
+done
+
 # --- the namespace's sysctls: out of root's reach, and repaired by SIGHUP -----------------------
 ns_sysctl() { in_clear cat "/proc/sys/net/ipv4/$1"; }
 [ "$(ns_sysctl ip_unprivileged_port_start)" = 1024 ] || fail "harness: ip_unprivileged_port_start inside is $(ns_sysctl ip_unprivileged_port_start)"
