@@ -161,8 +161,14 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
         return 0;
 }
 
-/* Ready (its setup done), not exited, no failure of its setup reported, and no mount
- * made or removed in nsd's mount namespace since it was forked. */
+/* A spare still making its view when a request comes is waited for this long at most:
+ * most of its work is done, and a launch from scratch would do all of it again. One that
+ * hangs in its setup (a stuck file system) holds nsd up no longer than that. */
+#define SPARE_READY_WAIT_MS 20
+
+/* Ready (its setup done, or done within SPARE_READY_WAIT_MS), not exited, no failure of
+ * its setup reported, and no mount made or removed in nsd's mount namespace since it was
+ * forked. */
 static bool alive_and_current(const struct spare *sp) {
         struct pollfd p[] = {
                 { .fd = sp->ctl, .events = POLLIN },
@@ -170,7 +176,7 @@ static bool alive_and_current(const struct spare *sp) {
                 { .fd = sp->child.exec_pipe, .events = POLLIN },
                 { .fd = sp->mounts, .events = POLLPRI },
         };
-        return poll(p, ELEMENTSOF(p), 0) == 1 && p[0].revents == POLLIN;
+        return poll(p, ELEMENTSOF(p), SPARE_READY_WAIT_MS) == 1 && p[0].revents == POLLIN;
 }
 
 bool spare_suits(const struct spawn_request *req) {
