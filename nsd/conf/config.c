@@ -264,29 +264,6 @@ const char *bind_path_problem(const char *path) {
         return NULL;
 }
 
-static bool bind_path_ok(const char *s) {
-        return bind_path_problem(s) == NULL;
-}
-
-static int parse_binds(const char *v, void *field, char **r) {
-        /* The first bad word, with its reason. */
-        for (const char *p = v; *p; ) {
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                size_t len = strcspn(p, " \t");
-                if (len == 0)
-                        break;
-                _cleanup_free_ char *w = strndup(p, len);
-                if (!w)
-                        return -ENOMEM;
-                const char *why = bind_path_problem(w);
-                if (why)
-                        return reason(r, "path '%.200s' %s", w, why);
-                p += len;
-        }
-        return parse_words(v, field, r, bind_path_ok, "path");
-}
-
 static int parse_root_maps_to(const char *v, void *field, char **r) {
         if (!user_name_ok(v))
                 return reason(r, "invalid user name '%s'", v);
@@ -315,6 +292,24 @@ static int parse_exec(const char *v, void *field, char **r) {
         if (!l[0] || l[0][0] != '/') {
                 strv_free(l);
                 return reason(r, "exec must start with an absolute path");
+        }
+        strv_free(*(strv *) field);
+        *(strv *) field = l;
+        return 0;
+}
+
+static int parse_binds(const char *v, void *field, char **r) {
+        strv l = NULL;
+        int ret = parse_words(v, &l, r, exec_word_ok, "path");
+        if (ret < 0)
+                return ret;
+        for (strv w = l; *w; w++) {
+                const char *why = bind_path_problem(*w);
+                if (why) {
+                        ret = reason(r, "path '%.200s' %s", *w, why);
+                        strv_free(l);
+                        return ret;
+                }
         }
         strv_free(*(strv *) field);
         *(strv *) field = l;

@@ -107,8 +107,12 @@ def probe_process_vm_readv():
         os.waitpid(victim, 0)
 
 
+def syscall_nr(x86_64, aarch64):
+    return {"x86_64": x86_64, "aarch64": aarch64}.get(platform.machine())
+
+
 def probe_keyctl():
-    nr = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+    nr = syscall_nr(250, 219)
     if nr is None:
         return "unknown-arch"
     # KEYCTL_GET_KEYRING_ID of the user keyring: allowed to any process, unless denied
@@ -138,25 +142,17 @@ def probe_tty_ioctl(request, arg):
         os.close(slave)
 
 
-def probe_userns():
+def probe_userns(mount_flags=None):
+    """unshare a user namespace; with mount_flags, a mount namespace too and mount() in it,
+    where the kernel allows it: only a filter refuses (MS_SILENT, 32768, is the flag nsd's
+    own late mounts carry)."""
     def child():
-        if libc.unshare(0x10000000) != 0:                  # CLONE_NEWUSER
+        if libc.unshare(0x10000000 | (0x00020000 if mount_flags is not None else 0)) != 0:  # NEWUSER, NEWNS
+            return ctypes.get_errno()
+        if mount_flags is not None and libc.mount(b"none", b"/tmp", b"tmpfs", ctypes.c_ulong(mount_flags), None) != 0:
             return ctypes.get_errno()
         return 0
     return in_child(child)
-
-
-def probe_mount_in_userns(flags):
-    """mount() in a user and mount namespace of our own, where the kernel allows it: only
-    a filter refuses. flags: MS_SILENT (32768) is the one nsd's own late mounts carry."""
-    def child():
-        if libc.unshare(0x10000000 | 0x00020000) != 0:     # CLONE_NEWUSER | CLONE_NEWNS
-            return 200
-        if libc.mount(b"none", b"/tmp", b"tmpfs", ctypes.c_ulong(flags), None) != 0:
-            return ctypes.get_errno()
-        return 0
-    r = in_child(child)
-    return "no-userns" if r == "200" or r == ename(200) else r
 
 
 def probe_abstract(name):
@@ -185,7 +181,7 @@ def probe_connect(path):
 
 def probe_pidfd_getfd():
     """pidfd_getfd on a child of ours (same user, same launch): only a filter refuses."""
-    nr_open, nr_getfd = {"x86_64": (434, 438), "aarch64": (434, 438)}.get(platform.machine(), (None, None))
+    nr_open, nr_getfd = syscall_nr(434, 434), syscall_nr(438, 438)
     if nr_open is None:
         return "unknown-arch"
     victim = sleeper()
@@ -206,7 +202,7 @@ def probe_pidfd_getfd():
 
 
 def probe_kcmp():
-    nr = {"x86_64": 312, "aarch64": 272}.get(platform.machine())
+    nr = syscall_nr(312, 272)
     if nr is None:
         return "unknown-arch"
     me = os.getpid()
@@ -259,7 +255,7 @@ def main():
     out("userns", probe_userns())
     out("pidfd_getfd", probe_pidfd_getfd())
     out("kcmp", probe_kcmp())
-    out("mount_silent", probe_mount_in_userns(32768))
+    out("mount_silent", probe_userns(32768))
     out("hostname", socket.gethostname())
     out("list:/sys/class/net", listing("/sys/class/net"))
     try:
