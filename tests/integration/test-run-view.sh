@@ -53,6 +53,8 @@ chmod 0666 "${SOCKS[@]}" || fail "chmod the service sockets"
 
 install -m 0755 "$IT_DIR/sandbox-probe.py" "$SH/bin/probe" || fail "install the probe"
 {
+	# first: all that follows looks after the late directories were made on the host
+	echo "wait=$SH/x/go"
 	for s in "${SOCKS[@]}"; do echo "connect=$s"; done
 	echo "write=/etc/clearnet-it-probe"
 	echo "write=/usr/clearnet-it-probe"
@@ -60,7 +62,6 @@ install -m 0755 "$IT_DIR/sandbox-probe.py" "$SH/bin/probe" || fail "install the 
 	echo "list=$SRV"
 	echo "list=$RUND"
 	echo "list=$VARD"
-	echo "wait=$SH/x/go"
 	echo "absent=$SRV/later"
 	echo "absent=$RUND/later"
 	echo "absent=$VARD/later"
@@ -136,7 +137,7 @@ for s in "${SOCKS[@]}"; do
 	ok "the host's world-connectable socket $s is not in the view of any launch (${WHO[*]})"
 done
 for d in "$SRV" "$RUND" "$VARD"; do
-	expect_pv "$P/outside" "list:$d" svc "harness: $d holds svc outside"
+	expect_pv "$P/outside" "list:$d" later,svc "harness: $d holds later and svc outside"
 	for w in "${WHO[@]}"; do
 		got=$(pv "$P/$w" "list:$d")
 		[ "$got" = ENOENT ] || [ "$got" = - ] || fail "$w: $d inside lists '$got', expected nothing"
