@@ -346,8 +346,10 @@ static int prepare_mounts(const struct sandbox *sb, struct sandbox_prepared *p, 
                 STEP(LAUNCH_STEP_BIND_THE_POLICY_PATHS, bind_policy_paths(p, sb->app->bind, sb->app->bind_ro));
                 if (sb->app->home == APP_HOME_TMPFS)
                         STEP(LAUNCH_STEP_MOUNT_A_PRIVATE_HOME, home_tmpfs(p, t));
-                else
-                        STEP(LAUNCH_STEP_BIND_THE_HOME, bind_home(p, AT_FDCWD, t, false));
+                else {
+                        _cleanup_close_ int host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        STEP(LAUNCH_STEP_BIND_THE_HOME, host < 0 ? negative_errno() : bind_home(p, host, t, false));
+                }
         } else
                 STEP(LAUNCH_STEP_BIND_THE_POLICY_PATHS, bind_policy_paths(p, cfg->run.bind, cfg->run.bind_ro));
         return 0;

@@ -15,6 +15,8 @@
 topo_setup
 services_start
 users_setup
+# root's command writes to its HOME (the probe's home_write): an empty tmpfs here
+mount -t tmpfs -o mode=0700 clearnet-it-root /root || fail "tmpfs on /root"
 
 # --- things a launched process must not see, made real in this mount namespace ---------
 

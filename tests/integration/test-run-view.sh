@@ -12,8 +12,9 @@
 #
 # Safety: the test runs in a UTS namespace of its own (re-executed under unshare --uts,
 # checked below), so a hostname write that got through would rename only that namespace;
-# /srv, the /run and /var/lib directories are tmpfs mounts in the test's private mount
-# namespace: nothing of the machine changes.
+# /etc and /usr are overlays whose upper layer is in the test's directory, /root, /srv and
+# the /run and /var/lib directories tmpfs mounts, all in the test's private mount
+# namespace: a launch that could write there changes nothing of the machine.
 if [ -z "${CLEARNET_VIEW_UTS:-}" ]; then
 	CLEARNET_VIEW_UTS=$(readlink /proc/self/ns/uts) exec unshare --uts -- "$0" "$@"
 	echo "FAIL: cannot re-execute in a UTS namespace of its own (unshare --uts)"
@@ -23,6 +24,15 @@ fi
 . "$(dirname "$0")/launch-lib.sh"
 
 [ "$(readlink /proc/self/ns/uts)" != "$CLEARNET_VIEW_UTS" ] || fail "the test is not in a UTS namespace of its own"
+# What a broken view would let a launch write lands in this test only: /etc and /usr are
+# overlays (writes go to $T), root's home an empty tmpfs, in this mount namespace.
+for d in /etc /usr; do
+	mkdir -p "$T/overlay$d/upper" "$T/overlay$d/work" &&
+		mount -t overlay clearnet-it-view -o "lowerdir=$d,upperdir=$T/overlay$d/upper,workdir=$T/overlay$d/work" "$d" ||
+		fail "cannot put an overlay over $d"
+done
+mount -t tmpfs -o mode=0700 clearnet-it-root /root || fail "tmpfs on /root"
+ok "/etc and /usr are overlays and /root a tmpfs in this test's mount namespace (the machine's stay untouched)"
 ok "the test runs in a UTS namespace of its own (the machine's hostname is never at risk)"
 hostname clearnet-it-view-$$ || fail "cannot set the test namespace's hostname"
 HOSTNAME_BEFORE=$(hostname)
@@ -66,7 +76,9 @@ install -m 0755 "$IT_DIR/sandbox-probe.py" "$SH/bin/probe" || fail "install the 
 	echo "absent=$RUND/later"
 	echo "absent=$VARD/later"
 	echo "absent=$SH/later"
+	echo "absent=$SH/home/$U2"
 } >"$SH/bin/probe.conf"
+echo mine >"$SH/home/$UA/keep-marker" && chown "$UA:$UA" "$SH/home/$UA/keep-marker" || fail "marker in $UA's home"
 PROBE=("$PYI" "$SH/bin/probe")
 
 conf=$T/cfg/nsd.conf
@@ -78,6 +90,12 @@ root_maps_to = $U2
 exec = $PYI $SH/bin/probe
 user = $UA
 callers = $U1
+
+[app probe-keep]
+exec = $PYI $SH/bin/probe
+user = $UA
+callers = $U1
+home = keep
 
 [app probe-nopid]
 exec = $PYI $SH/bin/probe
@@ -125,7 +143,8 @@ ok "the second command of $U1 was made ahead (its view was built before the late
 probe "$P/root" inside root
 probe "$P/app" app "$U1" probe
 probe "$P/app-nopid" app "$U1" probe-nopid
-WHO=(u1 u1-ahead root app app-nopid)
+probe "$P/app-keep" app "$U1" probe-keep
+WHO=(u1 u1-ahead root app app-nopid app-keep)
 
 # --- sockets of the host: answered outside, unreachable inside ---------------------------
 for s in "${SOCKS[@]}"; do
@@ -155,6 +174,22 @@ for d in "$SRV" "$RUND" "$VARD" "$SH"; do
 	expect_pv "$P/outside" "exists:$d/later" yes "harness: $d/later exists outside once made"
 	ok "$d/later, made on the host after each launch (and after the spare), never appears inside"
 done
+
+# --- homes ---------------------------------------------------------------------------------
+expect_pv "$P/outside" "exists:$SH/home/$U2" yes "harness: $U2's home exists outside"
+for w in "${WHO[@]}"; do
+	expect_pv "$P/$w" "exists:$SH/home/$U2" no "$w: another user's home ($U2's) is not in the view"
+done
+expect_pv "$P/u1" home_write ok "a command writes to its caller's own home"
+[ -f "$SH/home/$U1/written-inside" ] || fail "what $U1's command wrote to its home is not in the real home"
+ok "... which is the real home, read-write"
+expect_pv "$P/app-keep" list:home keep-marker "an app with home = keep sees its user's real home"
+expect_pv "$P/app" list:home - "an app with home = tmpfs sees an empty HOME"
+[ "$(cd "$SH/x" && as "$U1" timeout -k 5 60 "$CLEARNET_RUN" --socket "$SOCKET" -- pwd)" = "$SH/x" ] ||
+	fail "a command started in a bind path ($SH/x) does not start there"
+[ "$(cd "$SRV/svc" && as "$U1" timeout -k 5 60 "$CLEARNET_RUN" --socket "$SOCKET" -- pwd)" = "$SH/home/$U1" ] ||
+	fail "a command started outside its home and the bind paths ($SRV/svc) does not start in HOME"
+ok "a command starts in its cwd when that is in a bind path, else in HOME"
 
 # --- /sys of the clearnet namespace ---------------------------------------------------------
 host_net=$(in_host unshare --mount --propagation private -- sh -c 'mount -t sysfs none /sys && ls /sys/class/net' | paste -sd,)
