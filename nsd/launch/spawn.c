@@ -153,7 +153,8 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, LAUNCH_STEP_SET_UP_STDIO);
-        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, prepared->x11_hold_fd };
+        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, prepared->x11_hold_fd,
+                       prepared->host_fd };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
 

@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <termios.h>
 
+#include "launch/view.h"
 #include "util.h"
 
 static void seccomp_freep(scmp_filter_ctx *ctx) {
@@ -29,7 +30,7 @@ int launch_seccomp_compile(struct sock_fprog *ret) {
         static const char *const denied[] = {
                 "ptrace", "process_vm_readv", "process_vm_writev", "setns", "umount",
                 "pivot_root", "bpf", "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key",
-                "perf_event_open", "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree",
+                "perf_event_open", "fsopen", "fsmount", "fsconfig", "fspick", "umount2",
                 "mount_setattr", "open_by_handle_at", "init_module", "finit_module", "delete_module",
                 "swapon", "swapoff", "reboot", "acct", "quotactl", "userfaultfd", "iopl", "ioperm",
                 "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "lookup_dcookie",
@@ -49,13 +50,17 @@ int launch_seccomp_compile(struct sock_fprog *ret) {
                 if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) < 0)
                         return r;
         }
-        /* mount() and umount2() too, but for the flag our own last mounts carry (a spare
-         * binds a command's home after its request, with this filter loaded ahead): every
-         * launch then loads launch_seccomp_load_no_mounts() on top, which denies them all. */
+        /* mount(), open_tree() and move_mount() too, but for the flags of our own last
+         * mounts (a spare attaches a command's home after its request, with this filter
+         * loaded ahead: view.h): every launch then loads launch_seccomp_load_no_mounts() on
+         * top, which denies them whatever their flags. */
         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mount), 1, SCMP_A3(SCMP_CMP_MASKED_EQ, MS_SILENT, 0));
         if (r == 0)
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(umount2), 1,
-                                     SCMP_A1(SCMP_CMP_MASKED_EQ, UMOUNT_NOFOLLOW, 0));
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open_tree), 1,
+                                     SCMP_A2(SCMP_CMP_NE, VIEW_HOME_TREE_FLAGS));
+        if (r == 0)
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(move_mount), 1,
+                                     SCMP_A4(SCMP_CMP_NE, VIEW_MOVE_MOUNT_FLAGS));
         if (r < 0)
                 return r;
         /* Typing into the caller's terminal, or driving the console. */
@@ -110,14 +115,16 @@ int launch_seccomp_load(const struct sock_fprog *filter) {
 #endif
 
 int launch_seccomp_load_no_mounts(void) {
-        /* mount() and umount2() of the native calls, whatever their flags; another
+        /* mount(), umount2(), open_tree(), move_mount() of the native calls, whatever their flags; another
          * architecture's calls are the main filter's (it kills them). */
         static const struct sock_filter insns[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 3),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_AUDIT_ARCH, 0, 5),
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 2, 0),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_umount2, 1, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mount, 4, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_umount2, 3, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open_tree, 2, 0),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_move_mount, 1, 0),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
         };

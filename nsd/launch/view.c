@@ -23,6 +23,7 @@
 #define NSSWITCH_COPY "/.clearnet-nsswitch.conf"
 #define OLD_ROOT "/.clearnet-host"
 
+
 static int mount_tmpfs(const char *where, const char *opts, unsigned long flags) {
         return mount("tmpfs", where, "tmpfs", TMPFS_FLAGS | flags, opts) < 0 ? negative_errno() : 0;
 }
@@ -322,6 +323,13 @@ static int prepare_mounts(const struct sandbox *sb, struct sandbox_prepared *p, 
                 p->tmp_fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
         }
 
+        /* A command's: a copy of the host's tree, in no mount namespace, where the caller's
+         * home is found once the request says who that is. */
+        if (!sb->app) {
+                p->host_fd = (int) syscall(SYS_open_tree, AT_FDCWD, "/", VIEW_HOST_TREE_FLAGS);
+                STEP(LAUNCH_STEP_BIND_THE_HOME, p->host_fd < 0 ? negative_errno() : 0);
+        }
+
         /* The root, on nsd's state directory (in this mount namespace only). */
         snprintf(p->root, sizeof p->root, "%s", cfg->daemon.state_dir);
         STEP(LAUNCH_STEP_MOUNT_THE_NEW_ROOT, mount_tmpfs(p->root, "mode=0755,size=1m,nr_inodes=4096", 0));
@@ -362,7 +370,8 @@ static void sandbox_prepared_done(struct sandbox_prepared *p) {
 }
 
 int view_prepare(const struct sandbox *sb, struct sandbox_prepared *ret, enum launch_step *ret_step) {
-        *ret = (struct sandbox_prepared) { .dns_fd = -1, .run_user_fd = -1, .tmp_fd = -1, .x11_hold_fd = -1 };
+        *ret = (struct sandbox_prepared) { .dns_fd = -1, .run_user_fd = -1, .tmp_fd = -1, .x11_hold_fd = -1,
+                                           .host_fd = -1 };
         int r = prepare_mounts(sb, ret, ret_step);
         if (r < 0)
                 sandbox_prepared_done(ret);
@@ -418,22 +427,36 @@ int view_enter(struct sandbox_prepared *p, enum launch_step *ret_step) {
         STEP(LAUNCH_STEP_BIND_A_GENERATED_NSSWITCH_CONF, bind_over_link_target(p, "/etc/nsswitch.conf", NSSWITCH_COPY));
         STEP(LAUNCH_STEP_BIND_A_GENERATED_NSSWITCH_CONF, unlink(NSSWITCH_COPY) < 0 ? negative_errno() : 0);
         closep(&p->dns_fd);
+        STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, umount2(OLD_ROOT, MNT_DETACH) < 0 ? negative_errno() : 0);
+        STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, rmdir(OLD_ROOT) < 0 ? negative_errno() : 0);
         p->entered = true;
         return 0;
 }
 
-/* The last of it, after the request: a command's home (its caller's, from the host's tree
- * still under OLD_ROOT), then that tree detached for good and the root made read-only.
- * Only mount() with MS_SILENT and umount2() with UMOUNT_NOFOLLOW here (syscall-filter.h). */
+/* A command's home, from the copy of the host's tree: cloned and moved into place. */
+static int attach_home(const struct sandbox_prepared *p, const struct target *t, bool read_only) {
+        _cleanup_close_ int fd = -1, tree = -1;
+        char dest[PATH_MAX];
+        if (p->host_fd < 0 || open_home(p->host_fd, t, &fd) < 0)
+                return 0;
+        tree = (int) syscall(SYS_open_tree, fd, "", VIEW_HOME_TREE_FLAGS);
+        if (tree < 0)
+                return negative_errno();
+        int r = make_mount_point(p, t->home, true);
+        if (r == 0)
+                r = in_root(p, t->home, dest);
+        if (r == 0 && syscall(SYS_move_mount, tree, "", AT_FDCWD, dest, VIEW_MOVE_MOUNT_FLAGS) < 0)
+                r = negative_errno();
+        return r == 0 && read_only ? remount_ro(dest) : r;
+}
+
+/* The last of it, after the request: a command's home (its caller's), then the root made
+ * read-only. Only the calls the filter a spare loaded ahead lets through (syscall-filter.h):
+ * open_tree() and move_mount() with exactly these flags, mount() with MS_SILENT. */
 static int view_seal(const struct sandbox *sb, struct sandbox_prepared *p, enum launch_step *ret_step) {
         int r;
-        if (!sb->app) {
-                _cleanup_close_ int host = open(OLD_ROOT, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                STEP(LAUNCH_STEP_BIND_THE_HOME, host < 0 ? negative_errno() : 0);
-                STEP(LAUNCH_STEP_BIND_THE_HOME, bind_home(p, host, sb->target, sb->target->uid == 0));
-        }
-        STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, umount2(OLD_ROOT, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 ? negative_errno() : 0);
-        STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, rmdir(OLD_ROOT) < 0 ? negative_errno() : 0);
+        if (!sb->app)
+                STEP(LAUNCH_STEP_BIND_THE_HOME, attach_home(p, sb->target, sb->target->uid == 0));
         /* Nothing more is made in the root itself. */
         STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, remount_ro("/"));
         return 0;

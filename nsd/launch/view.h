@@ -48,12 +48,21 @@ struct sandbox_prepared {
          * the fd open for the app's lifetime and gives the app DISPLAY=:<x11_display>. */
         int x11_hold_fd;
         char x11_display[16];
+        /* A command's: a copy of the host's mount tree (open_tree(), in no namespace), where
+         * its caller's home is taken from after the request. Kept open by the caller for the
+         * launch's lifetime (closing it tears the copy down: not on a launch's way). */
+        int host_fd;
 };
+
+/* The flags of the only open_tree() and move_mount() calls a launch makes after its
+ * request (the filter loaded ahead lets these through, and no others). */
+#define VIEW_HOST_TREE_FLAGS (1 /* OPEN_TREE_CLONE */ | 02000000 /* OPEN_TREE_CLOEXEC */ | 0x8000 /* AT_RECURSIVE */)
+#define VIEW_HOME_TREE_FLAGS (1 /* OPEN_TREE_CLONE */ | 02000000 /* OPEN_TREE_CLOEXEC */ | 0x1000 /* AT_EMPTY_PATH */)
+#define VIEW_MOVE_MOUNT_FLAGS 0x00000004 /* MOVE_MOUNT_F_EMPTY_PATH */
 
 /* Each returns 0 or a negative errno; *ret_step names the step for the error message. */
 int view_prepare(const struct sandbox *sb, struct sandbox_prepared *ret, enum launch_step *ret_step);
-/* pivot_root into the view, DNS and nsswitch bound; the host's tree stays attached below
- * the view's root until view_finish() (a command's home comes from it). */
+/* pivot_root into the view, DNS and nsswitch bound, the host's tree detached. */
 int view_enter(struct sandbox_prepared *p, enum launch_step *ret_step);
 /* The request's own mounts (an app's sockets, then view_enter() if not done yet; a
  * command's home), then the host's tree detached and the root made read-only. Also closes

@@ -253,9 +253,12 @@ done
 
 # mount() with the flag nsd's own last mounts carry (MS_SILENT) is allowed by the filter a
 # spare loads ahead: the filter every launch loads last must deny it all the same.
-expect_pv "$P/outside" mount_silent ok "harness: mount(MS_SILENT) in a user namespace of one's own works outside"
-for w in "${WHO[@]}"; do
-	expect_pv "$P/$w" mount_silent EPERM "$w: mount(MS_SILENT) in a user namespace of its own is denied"
+# (and open_tree() with the flags of nsd's own)
+for k in mount_silent open_tree; do
+	expect_pv "$P/outside" "$k" ok "harness: $k in a user namespace of one's own works outside"
+	for w in "${WHO[@]}"; do
+		expect_pv "$P/$w" "$k" EPERM "$w: $k in a user namespace of its own is denied"
+	done
 done
 
 # --- the namespace's sysctls: out of root's reach, and repaired by SIGHUP -----------------------
