@@ -72,6 +72,8 @@ install -m 0755 "$IT_DIR/sandbox-probe.py" "$SH/bin/probe" || fail "install the 
 	echo "list=$SRV"
 	echo "list=$RUND"
 	echo "list=$VARD"
+	echo "list=/dev"
+	echo "list=/run"
 	echo "absent=$SRV/later"
 	echo "absent=$RUND/later"
 	echo "absent=$VARD/later"
@@ -162,6 +164,19 @@ for d in "$SRV" "$RUND" "$VARD"; do
 		[ "$got" = ENOENT ] || [ "$got" = - ] || fail "$w: $d inside lists '$got', expected nothing"
 	done
 	ok "$d is empty or absent in every launch's view"
+done
+
+# --- /dev and /run: what the view makes, nothing of the host's ---------------------------------
+want_dev=fd,full,mqueue,null,ptmx,pts,random,shm,stderr,stdin,stdout,tty,urandom,zero
+[ "$(pv "$P/outside" list:/dev)" != "$want_dev" ] || fail "harness: the host's /dev is as small as the view's"
+for w in "${WHO[@]}"; do
+	expect_pv "$P/$w" list:/dev "$want_dev" "$w: /dev holds the six device nodes, a private devpts, shm, mqueue"
+done
+for w in u1 u1-ahead root; do
+	expect_pv "$P/$w" list:/run - "$w: /run of a command is empty"
+done
+for w in app app-nopid app-keep; do
+	expect_pv "$P/$w" list:/run user "$w: /run of an app holds only user/ (its runtime dir)"
 done
 
 # --- later directories -------------------------------------------------------------------
