@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <ini.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -244,6 +247,36 @@ static bool exec_word_ok(const char *s) {
         return *s != '\0';
 }
 
+const char *bind_path_problem(const char *path) {
+        char real[PATH_MAX];
+        if (path[0] != '/')
+                return "is not an absolute path";
+        if (STREQ(path, "/"))
+                return "is / (the view is built from nothing: name what a program needs)";
+        if (strlen(path) > 200)
+                return "is too long (at most 200 characters)";
+        for (const char *p = path; *p; p++)
+                if (iscntrl((unsigned char) *p))
+                        return "contains control characters";
+        if (strstr(path, "/./") || strstr(path, "/../") || strstr(path, "//") || path[strlen(path) - 1] == '/' ||
+            (strlen(path) >= 2 && STREQ(path + strlen(path) - 2, "/.")) ||
+            (strlen(path) >= 3 && STREQ(path + strlen(path) - 3, "/..")))
+                return "is not canonical (a '.' or '..' component, or a double or trailing slash)";
+        if (!realpath(path, real))
+                return errno == ENOENT ? "does not exist" : "cannot be resolved";
+        if (!STREQ(real, path))
+                return "leads through a symlink (name the path it leads to)";
+        return NULL;
+}
+
+static int parse_root_maps_to(const char *v, void *field, char **r) {
+        if (!user_name_ok(v))
+                return reason(r, "invalid user name '%s'", v);
+        if (STREQ(v, "root"))
+                return reason(r, "root_maps_to must be an unprivileged user, not root");
+        return set_string(field, v);
+}
+
 static int parse_users(const char *v, void *field, char **r) {
         return parse_words(v, field, r, user_name_ok, "user name");
 }
@@ -278,6 +311,24 @@ static int parse_command(const char *v, void *field, char **r) {
                 return 0;
         }
         return parse_exec(v, field, r);
+}
+
+static int parse_binds(const char *v, void *field, char **r) {
+        strv l = NULL;
+        int ret = parse_words(v, &l, r, exec_word_ok, "path");
+        if (ret < 0)
+                return ret;
+        for (strv w = l; *w; w++) {
+                const char *why = bind_path_problem(*w);
+                if (why) {
+                        ret = reason(r, "path '%.200s' %s", *w, why);
+                        strv_free(l);
+                        return ret;
+                }
+        }
+        strv_free(*(strv *) field);
+        *(strv *) field = l;
+        return 0;
 }
 
 static int parse_user(const char *v, void *field, char **r) {
@@ -386,6 +437,9 @@ static const struct key_def key_table[] = {
         { "run",       "users",         parse_users,   RN(users) },
         { "run",       "groups",        parse_groups,  RN(groups) },
         { "run",       "pid_namespace", parse_boolean, RN(pid_namespace) },
+        { "run",       "bind",          parse_binds,   RN(bind) },
+        { "run",       "bind_ro",       parse_binds,   RN(bind_ro) },
+        { "run",       "root_maps_to",  parse_root_maps_to, RN(root_maps_to) },
         { "portal",    "app",           parse_app_name, offsetof(struct config, portal.app) },
         { "portal",    "url",           parse_url,     offsetof(struct config, portal.url) },
         { "portal",    "expect",        parse_expect,  offsetof(struct config, portal.expect) },
@@ -411,6 +465,8 @@ static const struct key_def app_key_table[] = {
         { "app", "sockets",       parse_sockets,    AP(sockets) },
         { "app", "env",           parse_env_names,  AP(env) },
         { "app", "pid_namespace", parse_boolean,    AP(pid_namespace) },
+        { "app", "bind",          parse_binds,      AP(bind) },
+        { "app", "bind_ro",       parse_binds,      AP(bind_ro) },
 };
 
 static const char *const known_sections[] = { "namespace", "daemon", "run", "portal", "time" };
@@ -453,6 +509,8 @@ static void app_free(struct app_config *app) {
         strv_free(app->callers);
         strv_free(app->caller_groups);
         strv_free(app->env);
+        strv_free(app->bind);
+        strv_free(app->bind_ro);
         *app = (struct app_config) {};
 }
 
@@ -492,7 +550,7 @@ static int set_key(struct parse_state *st, const struct key_def *table, size_t n
                 *seen |= 1u << i;
                 bool may_be_empty = k->parse == parse_users || k->parse == parse_groups ||
                                     k->parse == parse_env_names || k->parse == parse_sockets ||
-                                    k->parse == parse_command;
+                                    k->parse == parse_command || k->parse == parse_binds;
                 if (value[0] == '\0' && !may_be_empty) {
                         reason(&st->error, "empty value for '%s'", name);
                         return 0;
@@ -631,7 +689,53 @@ static int prescan(const char *text, size_t len, unsigned *ret_line, char **ret_
         return 0;
 }
 
-static int cross_check(const struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
+/* Is a equal to b, or one of them above the other? */
+static bool path_overlaps(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+        return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b[la] : a[lb]) == '/');
+}
+
+/* A bind or bind_ro path never shows what the view keeps out of sight by design (the
+ * daemon's socket and state, the namespaces) nor stands in for what it builds itself. */
+static int check_binds(const struct config *cfg, const char *text, const char *section, const char *key,
+                       char *const *paths, unsigned *ret_line, char **ret_reason) {
+        char sockdir[PATH_MAX];
+        snprintf(sockdir, sizeof sockdir, "%s", cfg->daemon.socket);
+        char *slash = strrchr(sockdir, '/');
+        if (slash && slash != sockdir)
+                *slash = '\0';
+        const char *const hidden[] = { sockdir, cfg->daemon.state_dir, cfg->ns.netns_dir, "/run/netns", "/proc",
+                                       "/sys", "/dev" };
+        for (size_t i = 0; paths && paths[i]; i++)
+                for (size_t j = 0; j < ELEMENTSOF(hidden); j++)
+                        if (path_overlaps(paths[i], hidden[j])) {
+                                *ret_line = find_key_line(text, section, key);
+                                return reason(ret_reason, "%s path '%s' overlaps %s, which a launch never sees "
+                                              "or gets from the view itself", key, paths[i], hidden[j]);
+                        }
+        return 0;
+}
+
+/* [run] root_maps_to, or the default: the clearnet system user if there is one, else nobody. */
+static int resolve_root_user(struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
+        const char *name = cfg->run.root_maps_to;
+        struct passwd *pw = name ? getpwnam(name) : getpwnam("clearnet");
+        if (!pw && !name)
+                pw = getpwnam("nobody");
+        if (name && !pw) {
+                *ret_line = find_key_line(text, "run", "root_maps_to");
+                return reason(ret_reason, "root_maps_to: no user '%s'", name);
+        }
+        if (pw && pw->pw_uid == 0) {
+                *ret_line = find_key_line(text, "run", "root_maps_to");
+                return reason(ret_reason, "root_maps_to: '%s' has uid 0", name ? name : pw->pw_name);
+        }
+        cfg->run.root_uid = pw ? pw->pw_uid : 65534;
+        cfg->run.root_gid = pw ? pw->pw_gid : 65534;
+        return 0;
+}
+
+static int cross_check(struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
         const struct ipv4_prefix *h = &cfg->ns.host_address, *n = &cfg->ns.ns_address;
         uint32_t ha = ntohl(h->addr.s_addr), na = ntohl(n->addr.s_addr);
 
@@ -666,8 +770,15 @@ static int cross_check(const struct config *cfg, const char *text, unsigned *ret
                         *ret_line = l ? l : *ret_line;
                         return reason(ret_reason, "[app %s] sockets a11y and ibus need pid_namespace = yes", a->name);
                 }
+                if (check_binds(cfg, text, section, "bind", a->bind, ret_line, ret_reason) < 0 ||
+                    check_binds(cfg, text, section, "bind_ro", a->bind_ro, ret_line, ret_reason) < 0)
+                        return -EINVAL;
         }
-        return 0;
+        if (check_binds(cfg, text, "run", "bind", cfg->run.bind, ret_line, ret_reason) < 0 ||
+            check_binds(cfg, text, "run", "bind_ro", cfg->run.bind_ro, ret_line, ret_reason) < 0)
+                return -EINVAL;
+        *ret_line = 0;
+        return resolve_root_user(cfg, text, ret_line, ret_reason);
 }
 
 int config_init(struct config *cfg) {
@@ -697,6 +808,8 @@ int config_init(struct config *cfg) {
         }
         cfg->daemon.max_clients = 64;
         cfg->run.pid_namespace = true;
+        cfg->run.root_uid = 65534;      /* until a config is loaded: nobody */
+        cfg->run.root_gid = 65534;
         if (strv_copy(run_users, &cfg->time.callers) < 0 || strv_copy(none, &cfg->time.caller_groups) < 0 ||
             set_string(&cfg->portal.app, "portal-check") < 0 ||
             set_string(&cfg->portal.url, "http://fedoraproject.org/static/hotspot.txt") < 0 ||
@@ -724,6 +837,9 @@ void config_free(struct config *cfg) {
         free(cfg->daemon.state_dir);
         strv_free(cfg->run.users);
         strv_free(cfg->run.groups);
+        strv_free(cfg->run.bind);
+        strv_free(cfg->run.bind_ro);
+        free(cfg->run.root_maps_to);
         free(cfg->portal.app);
         free(cfg->portal.url);
         free(cfg->portal.expect);

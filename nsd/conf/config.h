@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "strv.h"
 #include "url.h"
@@ -43,6 +44,11 @@ struct run_config {
         strv users;
         strv groups;
         bool pid_namespace;    /* each command in its own PID namespace: nothing outlives it */
+        strv bind;             /* host paths a command sees read-write, read-only (view.h) */
+        strv bind_ro;
+        char *root_maps_to;    /* the host user a root command's uid 0 maps to (NULL: default) */
+        uid_t root_uid;        /* ... resolved by config_load: clearnet, else nobody */
+        gid_t root_gid;
 };
 
 enum app_args { APP_ARGS_NONE, APP_ARGS_URL };
@@ -76,6 +82,8 @@ struct app_config {
         unsigned sockets;      /* enum app_socket bits */
         strv env;              /* variable names passed through from the caller */
         bool pid_namespace;
+        strv bind;             /* host paths the app sees read-write, read-only (view.h) */
+        strv bind_ro;
         unsigned seen;         /* keys set, for duplicates */
 };
 
@@ -130,3 +138,6 @@ bool ifname_is_valid(const char *s);
 void config_ini_setup(unsigned max_line);
 /* "name:line: why" ("name: why" when line is 0) in *ret_error; returns -EINVAL. */
 int config_format_error(char **ret_error, const char *name, unsigned line, const char *why);
+/* A bind/bind_ro path: absolute, canonical (no symlink, no . or .. component, no
+ * trailing or double slash), not /, and a directory or file that exists. NULL, or why not. */
+const char *bind_path_problem(const char *path);

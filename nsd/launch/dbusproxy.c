@@ -95,7 +95,7 @@ static _Noreturn void exec_as_caller(const struct sandbox *sb, const int *fds, s
                         _exit(127);
         if (syscall(SYS_close_range, 3 + n_high, ~0U, 0) < 0)
                 _exit(127);
-        if (creds_drop(sb->target, &step) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        if (creds_drop(sb->target, &sb->cfg->run, &step) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(127);
         char *envp[] = { "PATH=/usr/bin:/bin", NULL };
         if (exec_fd >= 0)

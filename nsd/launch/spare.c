@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdalign.h>
 #include <stdint.h>
@@ -140,12 +141,20 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
                 close(pair[0]);
                 struct sandbox_prepared prepared;
                 int sigfd;
+                /* Its view is some thirty mounts: made on idle time only, so that it never
+                 * slows the launch just handed over (or anything else) on a busy machine.
+                 * Back to the normal class before it says it is ready; nsd raises it at
+                 * once if a request is waiting for it. */
+                const struct sched_param prio = { .sched_priority = 0 };
+                (void) sched_setscheduler(0, SCHED_IDLE, &prio);
                 spawn_child_setup(base, exec_w, status_w, pair[1], &prepared, &sigfd);
                 /* Ahead too: loading it (a JIT compile) was a tenth of a launch. Nothing a
                  * command's launch does after this needs a call it denies. */
                 int e = launch_seccomp_load(base->seccomp);
                 if (e < 0)
                         child_fail(exec_w, e, LAUNCH_STEP_LOAD_THE_SECCOMP_FILTER);
+                if (sched_setscheduler(0, SCHED_OTHER, &prio) < 0)
+                        child_fail(exec_w, errno, LAUNCH_STEP_RECEIVE_THE_REQUEST);
                 spare_wait(pair[1], sp.arena, exec_w, status_w, sigfd, &prepared);
         }
         close(pair[1]);
@@ -161,8 +170,14 @@ int spare_start(const struct spawn_request *base, struct spare *ret) {
         return 0;
 }
 
-/* Ready (its setup done), not exited, no failure of its setup reported, and no mount
- * made or removed in nsd's mount namespace since it was forked. */
+/* A spare still making its view when a request comes is waited for this long at most:
+ * most of its work is done, and a launch from scratch would do all of it again. One that
+ * hangs in its setup (a stuck file system) holds nsd up no longer than that. */
+#define SPARE_READY_WAIT_MS 20
+
+/* Ready (its setup done, or done within SPARE_READY_WAIT_MS), not exited, no failure of
+ * its setup reported, and no mount made or removed in nsd's mount namespace since it was
+ * forked. */
 static bool alive_and_current(const struct spare *sp) {
         struct pollfd p[] = {
                 { .fd = sp->ctl, .events = POLLIN },
@@ -170,7 +185,13 @@ static bool alive_and_current(const struct spare *sp) {
                 { .fd = sp->child.exec_pipe, .events = POLLIN },
                 { .fd = sp->mounts, .events = POLLPRI },
         };
-        return poll(p, ELEMENTSOF(p), 0) == 1 && p[0].revents == POLLIN;
+        int n = poll(p, ELEMENTSOF(p), 0);
+        if (n == 0) {   /* still at its view, on idle time: at the normal class now */
+                const struct sched_param prio = { .sched_priority = 0 };
+                (void) sched_setscheduler(sp->child.pid, SCHED_OTHER, &prio);
+                n = poll(p, ELEMENTSOF(p), SPARE_READY_WAIT_MS);
+        }
+        return n == 1 && p[0].revents == POLLIN;
 }
 
 bool spare_suits(const struct spawn_request *req) {
@@ -183,7 +204,7 @@ bool spare_fits(const struct spare *sp, const struct spawn_request *req) {
                 return false;
         struct view_fingerprint now;
         return view_fingerprint_take(req->sandbox.cfg, req->netns_fd, &now) == 0 &&
-               view_fingerprint_same(&now, &sp->fingerprint) && view_intact(sp->child.pid, req->sandbox.cfg, &sp->fingerprint);
+               view_fingerprint_same(&now, &sp->fingerprint) && view_intact(sp->child.pid, &sp->fingerprint);
 }
 
 int spare_hand_over(struct spare *sp, const struct spawn_request *req, struct spawn_child *ret) {

@@ -71,7 +71,8 @@ static int exec_program(void *p) {
         const struct spawn_request *req = prog->req;
         if (prog->new_session && setsid() < 0)
                 child_fail(prog->pipe_fd, errno, LAUNCH_STEP_START_A_NEW_SESSION);
-        if (!req->cwd || chdir(req->cwd) < 0)
+        const char *dir = view_start_dir(&req->sandbox, req->cwd);
+        if (chdir(dir) < 0)
                 if (chdir(req->sandbox.target->home) < 0 && chdir("/") < 0)
                         child_fail(prog->pipe_fd, errno, LAUNCH_STEP_CHANGE_DIRECTORY);
         /* execvp() searches the PATH of environ: the command's, not nsd's. */
@@ -117,12 +118,16 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
                 child_fail(pipe_fd, errno, LAUNCH_STEP_START_A_NEW_SESSION);
         if (setns(base->netns_fd, CLONE_NEWNET) < 0)
                 child_fail(pipe_fd, errno, LAUNCH_STEP_JOIN_THE_CLEARNET_NAMESPACE);
-        if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
-                child_fail(pipe_fd, errno, LAUNCH_STEP_CREATE_MOUNT_AND_IPC_NAMESPACES);
-        if ((r = view_prepare(base->sandbox.cfg, ret_prepared, &step)) < 0)
+        /* The UTS namespace is made here, by host root: owned by the initial user namespace,
+         * so not even a root command (uid 0 of a user namespace of its own) may rename it. */
+        if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+                child_fail(pipe_fd, errno, LAUNCH_STEP_CREATE_MOUNT_IPC_AND_UTS_NAMESPACES);
+        if ((r = view_prepare(&base->sandbox, ret_prepared, &step)) < 0)
                 child_fail(pipe_fd, r, step);
-        if (in_pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-                child_fail(pipe_fd, errno, LAUNCH_STEP_MOUNT_PROC_FOR_THE_PID_NAMESPACE);
+        /* A command's view is complete: entered now (in a spare, before the filter that
+         * denies pivot_root and mount is loaded). An app's sockets come with its request. */
+        if (!base->sandbox.app && (r = view_enter(ret_prepared, &step)) < 0)
+                child_fail(pipe_fd, r, step);
 }
 
 void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd, int status_fd,
@@ -136,6 +141,17 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         dbusproxy_open(&req->sandbox, prepared, &dp);
         if ((r = view_finish(&req->sandbox, prepared, &step)) < 0)
                 child_fail(pipe_fd, r, step);
+        /* The X display the view reserved (view.h): the app's DISPLAY; the name stays held
+         * by init, or without a PID namespace by the program itself. */
+        char display[32];
+        if (prepared->x11_hold_fd >= 0) {
+                snprintf(display, sizeof display, "DISPLAY=:%s", prepared->x11_display);
+                for (char **e = req->envp; *e; e++)
+                        if (strncmp(*e, "DISPLAY=", 8) == 0)
+                                *e = display;
+                if (!in_pidns && fcntl(prepared->x11_hold_fd, F_SETFD, 0) < 0)
+                        child_fail(pipe_fd, errno, LAUNCH_STEP_BIND_THE_X11_SOCKET);
+        }
         if ((r = dbusproxy_start(&req->sandbox, &dp, req->stdio[2])) < 0)
                 child_fail(pipe_fd, r, LAUNCH_STEP_START_THE_DBUS_PROXY);
 
@@ -144,11 +160,12 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, LAUNCH_STEP_SET_UP_STDIO);
-        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, dp.ready_fd };
+        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, prepared->x11_hold_fd,
+                       prepared->host_fd, dp.ready_fd };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
 
-        if ((r = creds_lockdown(req->sandbox.target, req->seccomp, req->seccomp_loaded, &step)) < 0)
+        if ((r = creds_lockdown(req->sandbox.target, &req->sandbox.cfg->run, req->seccomp, req->seccomp_loaded, &step)) < 0)
                 child_fail(pipe_fd, r, step);
         if (!nsd_alive(req, in_pidns))
                 child_fail(pipe_fd, ESRCH, LAUNCH_STEP_WATCH_THE_PARENT);

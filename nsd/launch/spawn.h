@@ -52,8 +52,8 @@ bool spawn_wants_pidns(const struct spawn_request *req);
  * PID namespace) are the write ends of the pipes. */
 int spawn_fork(const struct spawn_request *base, bool in_pidns, struct spawn_child *ret, int *ret_exec_w,
                int *ret_status_w);
-/* In the child: signals, session, the clearnet namespace, new mount and IPC namespaces,
- * the mounts every launch gets, and /proc in a PID namespace (status_fd >= 0). Of nsd's
+/* In the child: signals, session, the clearnet namespace, new mount, IPC and UTS
+ * namespaces, the view as far as base's sandbox tells it (a command's: all of it, entered). Of nsd's
  * fds it keeps only the pipes, keep_fd (-1: none) and those base names (its stdio, when
  * it has them). On failure, reports on the pipe and exits. */
 void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status_fd, int keep_fd,

@@ -183,11 +183,16 @@ static int ensure_state(struct net_instance *n) {
 }
 
 static int ensure_ns_inside(struct net_instance *n, void *arg) {
-        static const char *const v6[] = { "all", "default", "lo" };
+        /* Every sysctl nsd keeps inside, checked (and repaired) at each bring-up and SIGHUP. */
+        static const struct { const char *key, *ifname; int value; } want[] = {
+                { "ipv6/conf/%s/disable_ipv6", "all", 1 }, { "ipv6/conf/%s/disable_ipv6", "default", 1 },
+                { "ipv6/conf/%s/disable_ipv6", "lo", 1 }, { "ipv4/ip_forward", NULL, 0 },
+                { "ipv4/ip_unprivileged_port_start", NULL, 1024 },
+        };
         int changed = 0, r;
-        for (size_t i = 0; i < ELEMENTSOF(v6); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
                 int ch;
-                if ((r = sysctl_net_ensure("ipv6/conf/%s/disable_ipv6", v6[i], 1, &ch)) < 0)
+                if ((r = sysctl_net_ensure(want[i].key, want[i].ifname, want[i].value, &ch)) < 0)
                         return r;
                 changed |= ch;
         }
@@ -214,7 +219,7 @@ static int ensure_netns(struct net_instance *n) {
         }
         r = in_ns(n, ensure_ns_inside, NULL);
         if (r > 0 && n->up)
-                log_warning("repaired: IPv6 was enabled inside the namespace");
+                log_warning("repaired: a sysctl inside the namespace (IPv6, forwarding, unprivileged ports) had changed");
         return r < 0 ? r : 0;
 }
 

@@ -244,3 +244,39 @@ expect_pv() {
 	[ "$got" = "$3" ] || fail "$4: $2 is '$got', expected '$3'"
 	ok "$4 ($2=$3)"
 }
+
+# ---------------------------------------------------------------------------------------
+# The view
+
+# A launch sees only what its policy binds in (clearnet.conf(5), "The view"): what the
+# tests run lives in $SH/bin and the source and build trees, and commands leave markers in
+# $SH/x. view_binds CONF gives [run] and every [app ...] of CONF these as bind_ro and bind,
+# unless the section has a bind or bind_ro key of its own. nsd_spawn (and so nsd_start)
+# does it to every config a launch test starts nsd with.
+VIEW_RO=
+for d in "${CLEARNET_SRCDIR:-}" "${CLEARNET_BUILDDIR:-}" "$(dirname "$CLEARNET_RUN")/.."; do
+	[ -n "$d" ] && [ -d "$d" ] || continue
+	d=$(realpath "$d")
+	case "$VIEW_RO " in *" $d "*) ;; *) VIEW_RO="$VIEW_RO $d" ;; esac
+done
+view_binds() {
+	local ro=$SH/bin d
+	for d in "$SH"/*; do  # what a test put in $SH for launches to run ($SH/ub: the browser tests')
+		case $d in "$SH/bin"|"$SH/x"|"$SH/run"|"$SH/home"|"$SH/xfb") ;; *) [ -d "$d" ] && ro="$ro $d" ;; esac
+	done
+	awk -v ro="bind_ro = $ro$VIEW_RO" -v rw="bind = $SH/x" '
+		{ line[NR] = $0 }
+		/^\[/ { sec = NR }
+		/^[ \t]*bind(_ro)?[ \t]*=/ { own[sec] = 1 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				print line[i]
+				if (line[i] ~ /^\[(run|app [^]]*)\]/ && !own[i]) { print ro; print rw }
+			}
+		}' "$1" >"$1.view" && mv "$1.view" "$1" || fail "cannot add the view binds to $1"
+}
+eval "launch_lib_$(declare -f nsd_spawn)"
+nsd_spawn() {
+	view_binds "$1"
+	launch_lib_nsd_spawn "$@"
+}

@@ -4,7 +4,8 @@
 
 Run inside (launched by clearnet-nsd, as a command or as an app) and, for comparison,
 outside as the same user. Settings come from probe.conf next to this file ("key=value"
-lines: absent=PATH, abstract=NAME, connect=PATH), because an app gets no arguments.
+lines: absent=PATH, abstract=NAME, connect=PATH, write=PATH, list=PATH, wait=PATH, in that
+order), because an app gets no arguments.
 Denied operations print the errno name (EPERM, ...), allowed ones "ok".
 """
 import ctypes
@@ -106,8 +107,12 @@ def probe_process_vm_readv():
         os.waitpid(victim, 0)
 
 
+def syscall_nr(x86_64, aarch64):
+    return {"x86_64": x86_64, "aarch64": aarch64}.get(platform.machine())
+
+
 def probe_keyctl():
-    nr = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+    nr = syscall_nr(250, 219)
     if nr is None:
         return "unknown-arch"
     # KEYCTL_GET_KEYRING_ID of the user keyring: allowed to any process, unless denied
@@ -137,12 +142,30 @@ def probe_tty_ioctl(request, arg):
         os.close(slave)
 
 
-def probe_userns():
+def probe_userns(then=None):
+    """unshare a user namespace; with then, a mount namespace too and then() in it (an
+    errno or 0), where the kernel allows it: only a filter refuses."""
     def child():
-        if libc.unshare(0x10000000) != 0:                  # CLONE_NEWUSER
+        if libc.unshare(0x10000000 | (0x00020000 if then else 0)) != 0:   # CLONE_NEWUSER, NEWNS
             return ctypes.get_errno()
-        return 0
+        return then() if then else 0
     return in_child(child)
+
+
+def errno_of(r):
+    return ctypes.get_errno() if r < 0 else 0
+
+
+# The calls with the flags nsd's own late mounts use (MS_SILENT; open_tree's CLONE, CLOEXEC,
+# EMPTY_PATH), which the filter a spare loads ahead lets through: denied all the same.
+def mount_silent():
+    return errno_of(libc.mount(b"none", b"/tmp", b"tmpfs", ctypes.c_ulong(32768), None))
+
+
+def open_tree_clone():
+    libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)   # a mount of our own to clone (denied inside)
+    fd = os.open("/tmp", os.O_PATH)
+    return errno_of(libc.syscall(syscall_nr(428, 428), fd, b"", 0x1 | 0o2000000 | 0x1000))
 
 
 def probe_abstract(name):
@@ -167,6 +190,46 @@ def probe_connect(path):
         return ename(e.errno)
     finally:
         s.close()
+
+
+def probe_pidfd_getfd():
+    """pidfd_getfd on a child of ours (same user, same launch): only a filter refuses."""
+    nr_open, nr_getfd = syscall_nr(434, 434), syscall_nr(438, 438)
+    if nr_open is None:
+        return "unknown-arch"
+    victim = sleeper()
+    try:
+        pidfd = libc.syscall(nr_open, victim, 0)
+        if pidfd < 0:
+            return "pidfd_open:" + ename(ctypes.get_errno())
+        fd = libc.syscall(nr_getfd, pidfd, 0, 0)
+        err = ctypes.get_errno()
+        os.close(pidfd)
+        if fd >= 0:
+            os.close(fd)
+            return "ok"
+        return ename(err)
+    finally:
+        os.kill(victim, 9)
+        os.waitpid(victim, 0)
+
+
+def probe_kcmp():
+    nr = syscall_nr(312, 272)
+    if nr is None:
+        return "unknown-arch"
+    me = os.getpid()
+    r = libc.syscall(nr, me, me, 0, 0, 0)                  # KCMP_FILE of fd 0 with itself
+    return "ok" if r >= 0 else ename(ctypes.get_errno())
+
+
+def probe_write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("clearnet-probe\n")
+        return "ok"
+    except OSError as e:
+        return ename(e.errno)
 
 
 def listing(path):
@@ -203,6 +266,12 @@ def main():
     out("tiocsti", probe_tty_ioctl(termios.TIOCSTI, b"x"))
     out("tioclinux", probe_tty_ioctl(getattr(termios, "TIOCLINUX", 0x541C), b"\x0c"))
     out("userns", probe_userns())
+    out("pidfd_getfd", probe_pidfd_getfd())
+    out("kcmp", probe_kcmp())
+    out("mount_silent", probe_userns(mount_silent))
+    out("open_tree", probe_userns(open_tree_clone))
+    out("hostname", socket.gethostname())
+    out("list:/sys/class/net", listing("/sys/class/net"))
     try:
         with open("/etc/resolv.conf") as f:
             out("resolv", ",".join(line.split()[1] for line in f if line.startswith("nameserver")) or "-")
@@ -233,6 +302,17 @@ def main():
             out("abstract:" + v, probe_abstract(v))
         elif k == "connect":
             out("connect:" + v, probe_connect(v))
+        elif k == "write":
+            out("write:" + v, probe_write(v))
+        elif k == "list":
+            out("list:" + v, listing(v))
+        elif k == "wait":
+            # wait (bounded) for the file v, made outside after the launch, then look again
+            for _ in range(300):
+                if os.path.exists(v):
+                    break
+                time.sleep(0.1)
+            out("waited:" + v, "yes" if os.path.exists(v) else "no")
     runtime, wl = os.environ.get("XDG_RUNTIME_DIR"), os.environ.get("WAYLAND_DISPLAY")
     if runtime and wl:
         out("wayland_connect", probe_connect(os.path.join(runtime, wl)))

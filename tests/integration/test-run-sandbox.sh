@@ -15,6 +15,8 @@
 topo_setup
 services_start
 users_setup
+# root's command writes to its HOME (the probe's home_write): an empty tmpfs here
+mount -t tmpfs -o mode=0700 clearnet-it-root /root || fail "tmpfs on /root"
 
 # --- things a launched process must not see, made real in this mount namespace ---------
 
@@ -170,7 +172,10 @@ for a in "$ABS_X11" "$ABS_DBUS"; do
 	[ "$got" = ECONNREFUSED ] || fail "the host's abstract socket @$a from inside: '$got', expected ECONNREFUSED"
 	ok "the host's abstract socket @$a is unreachable from inside ($got)"
 done
-expect_pv "$P/in-u1" list:/tmp - "/tmp inside is empty and private"
+# Empty but for what the test binds in itself (view_binds: the source and build trees,
+# which may lie under /tmp): those are allow-listed paths, nothing of the host's /tmp.
+tmp_binds=$(for d in $VIEW_RO; do case $d in /tmp/*) d=${d#/tmp/}; echo "${d%%/*}" ;; esac; done | sort -u | paste -sd, -)
+expect_pv "$P/in-u1" list:/tmp "${tmp_binds:--}" "/tmp inside is private (empty but for the test's own binds: ${tmp_binds:-none})"
 grep -qx "list:/tmp=.*$(basename "$T").*" "$P/out-u1" || fail "harness: $T is not listed in /tmp outside"
 for d in /var/tmp /dev/shm; do
 	expect_pv "$P/in-u1" "list:$d" - "$d inside is empty and private"

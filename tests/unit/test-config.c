@@ -105,6 +105,17 @@ static void test_bad(void) {
                 { "[namespace]\nkeep_on_exit = maybe\n", "test.conf:2: invalid boolean 'maybe' (expected yes or no)" },
                 { "[namespace\nname = x\n", "test.conf:1: section header without ']'" },
                 { "[namespace]\njust some words\n", "test.conf:2: syntax error (expected 'key = value' or '[section]')" },
+                /* bind, bind_ro: absolute, existing, canonical, never / nor over a hidden place */
+                { "[run]\nbind = /\n", "test.conf:2: path '/' is / (the view is built from nothing: name what a program needs)" },
+                { "[run]\nbind_ro = usr\n", "test.conf:2: path 'usr' is not an absolute path" },
+                { "[run]\nbind_ro = /usr/../etc\n", "test.conf:2: path '/usr/../etc' is not canonical (a '.' or '..' component, or a double or trailing slash)" },
+                { "[run]\nbind_ro = /usr/\n", "test.conf:2: path '/usr/' is not canonical (a '.' or '..' component, or a double or trailing slash)" },
+                { "[run]\nbind = /nonexistent-clearnet-path\n", "test.conf:2: path '/nonexistent-clearnet-path' does not exist" },
+                { "[run]\nbind_ro = /proc/self\n", "test.conf:2: path '/proc/self' leads through a symlink (name the path it leads to)" },
+                { "[run]\nusers = root\nbind = /run\n", "test.conf:3: bind path '/run' overlaps /run/clearnet, which a launch never sees or gets from the view itself" },
+                { "[app a]\nexec = /bin/true\nuser = nobody\nbind_ro = /usr /dev\n", "test.conf:4: bind_ro path '/dev' overlaps /dev, which a launch never sees or gets from the view itself" },
+                { "[run]\nroot_maps_to = root\n", "test.conf:2: root_maps_to must be an unprivileged user, not root" },
+                { "[run]\nroot_maps_to = no-such-user-clearnet\n", "test.conf:2: root_maps_to: no user 'no-such-user-clearnet'" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 struct config cfg;
@@ -116,6 +127,25 @@ static void test_bad(void) {
                 free(err);
                 config_free(&cfg);
         }
+}
+
+static void test_view_keys(void) {
+        static const char text[] = "[run]\nbind_ro = /usr /etc\nbind = /tmp\nroot_maps_to = nobody\n"
+                                   "[app a]\nexec = /bin/true\nuser = nobody\nbind =\nbind_ro = /usr/share\n";
+        struct config cfg;
+        char *err = NULL;
+        int r = load(text, &cfg, &err);
+        CHECK(r == 0, "view keys: %s", err ? err : "?");
+        if (r == 0) {
+                CHECK(cfg.run.bind_ro && cfg.run.bind_ro[0] && strcmp(cfg.run.bind_ro[1], "/etc") == 0 && !cfg.run.bind_ro[2],
+                      "[run] bind_ro");
+                CHECK(cfg.run.bind && strcmp(cfg.run.bind[0], "/tmp") == 0, "[run] bind");
+                CHECK(cfg.run.root_uid == 65534 && cfg.run.root_gid == 65534, "root_maps_to = nobody: %u", (unsigned) cfg.run.root_uid);
+                CHECK(cfg.apps[0].bind && !cfg.apps[0].bind[0], "[app] empty bind");
+                CHECK(cfg.apps[0].bind_ro && strcmp(cfg.apps[0].bind_ro[0], "/usr/share") == 0, "[app] bind_ro");
+        }
+        free(err);
+        config_free(&cfg);
 }
 
 static void test_limits(void) {
@@ -237,6 +267,7 @@ int main(void) {
         test_defaults();
         test_full();
         test_bad();
+        test_view_keys();
         test_limits();
         if (failures) {
                 fprintf(stderr, "%d check(s) failed\n", failures);
