@@ -156,7 +156,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
         snprintf(c->command, sizeof c->command, "%s", app ? app->exec[0] : req->argv[0]);
         c->state = CLIENT_STARTING;
         c->deadline_ms = 0;
-        log_info("started pid %d for uid %u: %s%s%s (%s)", (int) c->pid, (unsigned) who->uid,
+        server_log_launch(s, "started pid %d for uid %u: %s%s%s (%s)", (int) c->pid, (unsigned) who->uid,
                  app ? "app " : "", app ? app->name : "", app ? "" : req->argv[0],
                  c->from_spare ? "made ahead" : "from scratch");
         return 0;
@@ -204,7 +204,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
         c->state = CLIENT_STARTING;
         /* The check bounds its own time; this is in case it does not. */
         c->deadline_ms = now_ms() + (s->cfg->portal.timeout + 5) * 1000ULL;
-        log_info("time sync for uid %u: running app %s as pid %d", (unsigned) who->uid, app->name, (int) c->pid);
+        server_log_launch(s, "time sync for uid %u: running app %s as pid %d", (unsigned) who->uid, app->name, (int) c->pid);
         return 0;
 }
 
@@ -378,7 +378,7 @@ static void handle_client_input(struct server *s, struct client *c, short revent
         if (r != -ECONNRESET)
                 server_log_refusal(s, "ignored a bad message from the launcher of pid %d: %s", (int) c->pid, strerror(-r));
         if (r == -ECONNRESET || (revents & (POLLHUP | POLLERR))) {
-                log_info("launcher of pid %d is gone: ending its processes", (int) c->pid);
+                server_log_launch(s, "launcher of pid %d is gone: ending its processes", (int) c->pid);
                 client_orphan(c);
         }
 }
@@ -391,6 +391,37 @@ static unsigned idle_connections(const struct server *s, uid_t uid) {
         return n;
 }
 
+/* All slots taken: the idle connection to drop is the oldest of the uid that has the most
+ * of them (a caller whose request is on its way has one, a hog has many). */
+static struct client *idle_to_drop(struct server *s) {
+        struct client *pick = NULL;
+        unsigned pick_n = 0;
+        for (size_t i = 0; i < s->n_slots; i++) {
+                struct client *c = &s->clients[i];
+                if (c->state != CLIENT_AWAIT_REQUEST)
+                        continue;
+                unsigned n = idle_connections(s, c->uid);
+                if (!pick || n > pick_n || (n == pick_n && c->accepted < pick->accepted)) {
+                        pick = c;
+                        pick_n = n;
+                }
+        }
+        return pick;
+}
+
+static struct client *free_slot(struct server *s) {
+        for (size_t i = 0; i < s->n_slots; i++)
+                if (s->clients[i].state == CLIENT_FREE)
+                        return &s->clients[i];
+        return NULL;
+}
+
+static void refuse_connection(struct server *s, int fd, enum proto_error code, const char *msg) {
+        send_error(fd, code, msg);
+        close_after_reply(fd);
+        server_log_refusal(s, "refused a connection: %s", msg);
+}
+
 void client_accept(struct server *s) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
@@ -400,32 +431,42 @@ void client_accept(struct server *s) {
                         s->listen_paused_until_ms = now_ms() + 100;
                 return;
         }
+        char msg[128];
         struct caller who = {};
-        (void) caller_from_socket(fd, &who);
-        struct client *slot = NULL;
+        /* Before it takes a slot: a uid the policy offers nothing to has no use for one. */
+        if (caller_from_socket(fd, &who) < 0 || !policy_may_use_anything(s->cfg, &who)) {
+                snprintf(msg, sizeof msg, "not allowed: uid %u may use nothing clearnet-nsd offers", (unsigned) who.uid);
+                refuse_connection(s, fd, PROTO_ERROR_NOT_ALLOWED, msg);
+                return;
+        }
         /* One user holding idle connections must not keep everyone else out. */
         unsigned idle_max = CLIENT_IDLE_PER_UID(s->cfg->daemon.max_clients);
-        bool hogging = idle_connections(s, who.uid) >= idle_max;
-        if (connected_clients(s) < s->cfg->daemon.max_clients && !hogging)
-                for (size_t i = 0; i < s->n_slots && !slot; i++)
-                        if (s->clients[i].state == CLIENT_FREE)
-                                slot = &s->clients[i];
+        if (idle_connections(s, who.uid) >= idle_max) {
+                snprintf(msg, sizeof msg, "busy: uid %u already has %u connections waiting", (unsigned) who.uid, idle_max);
+                refuse_connection(s, fd, PROTO_ERROR_BUSY, msg);
+                return;
+        }
+        /* Full: make room by dropping an idle connection, if there is one. */
+        struct client *slot = connected_clients(s) < s->cfg->daemon.max_clients ? free_slot(s) : NULL;
         if (!slot) {
-                char msg[96];
-                if (hogging)
-                        snprintf(msg, sizeof msg, "busy: uid %u already has %u connections waiting", (unsigned) who.uid,
-                                 idle_max);
-                else
-                        snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
-                send_error(fd, PROTO_ERROR_BUSY, msg);
-                close_after_reply(fd);
-                server_log_refusal(s, "refused a connection: %s", msg);
+                struct client *idle = idle_to_drop(s);
+                if (idle) {
+                        server_log_refusal(s, "dropped an idle connection of uid %u to make room", (unsigned) idle->uid);
+                        send_error(idle->fd, PROTO_ERROR_BUSY, "busy: dropped while idle to make room");
+                        client_free(idle);
+                        slot = free_slot(s);
+                }
+        }
+        if (!slot) {
+                snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
+                refuse_connection(s, fd, PROTO_ERROR_BUSY, msg);
                 return;
         }
         *slot = CLIENT_EMPTY;
         slot->state = CLIENT_AWAIT_REQUEST;
         slot->fd = fd;
         slot->uid = who.uid;
+        slot->accepted = ++s->accept_count;
         slot->deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS;
 }
 

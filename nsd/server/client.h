@@ -25,3 +25,4 @@ void client_handle(struct server *s, struct client *c, size_t k, int fd, short r
 /* From server.c: what every launch shares, and the rate-limited refusal log. */
 struct spawn_request server_base_request(const struct server *s);
 void server_log_refusal(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void server_log_launch(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -35,27 +35,49 @@
 #include "util.h"
 
 #define REFUSALS_PER_SECOND 10
+#define LAUNCH_LINES_PER_SECOND 20
+
+__attribute__((format(printf, 4, 0)))
+static void log_limited(struct log_ratelimit *rl, unsigned per_second, int level, const char *fmt, va_list ap) {
+        if (!log_ratelimit_pass(rl, per_second, now_ms()))
+                return;
+        char buf[512];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        log_msg(level, "%s", buf);
+}
 
 /* One line per refusal, at most REFUSALS_PER_SECOND a second: a flood must not fill the
- * journal, and must not go unnoticed either. */
+ * journal, and must not go unnoticed either (the rest is counted, and reported by
+ * server_log_flush() from the loop's timer). */
 void server_log_refusal(struct server *s, const char *fmt, ...) {
-        uint64_t now = now_ms();
-        if (now - s->log_window_ms >= 1000) {
-                if (s->log_suppressed)
-                        log_warning("%u more refusal(s) not logged", s->log_suppressed);
-                s->log_window_ms = now;
-                s->log_count = s->log_suppressed = 0;
-        }
-        if (++s->log_count > REFUSALS_PER_SECOND) {
-                s->log_suppressed++;
-                return;
-        }
-        char buf[512];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
+        log_limited(&s->log_refusals, REFUSALS_PER_SECOND, LOG_NOTICE, fmt, ap);
         va_end(ap);
-        log_notice("%s", buf);
+}
+
+/* The lines every launch makes ("started pid", "launcher gone"), the same way. */
+void server_log_launch(struct server *s, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_limited(&s->log_launches, LAUNCH_LINES_PER_SECOND, LOG_INFO, fmt, ap);
+        va_end(ap);
+}
+
+/* Counts of what the rate limits left out, once their window is over; and fds whose
+ * close waits. */
+static void server_log_flush(struct server *s) {
+        uint64_t now = now_ms();
+        log_ratelimit_report(&s->log_refusals, now);
+        log_ratelimit_report(&s->log_launches, now);
+        unsigned blocked;
+        size_t queued;
+        fdcloser_stuck(&blocked, &queued);
+        if ((blocked || queued) && now - s->fd_report_ms >= FD_REPORT_MS) {
+                s->fd_report_ms = now;
+                log_warning("%u close(s) of client fds blocked for a while, %zu fd(s) waiting to be closed",
+                            blocked, queued);
+        }
 }
 
 static int listen_socket(const char *path) {
@@ -104,7 +126,8 @@ static void server_free(struct server *s) {
 
 int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd) {
         *s = (struct server) { .cfg = cfg, .net = net, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
-                               .pidns_fd = -1, .spare = SPARE_NONE };
+                               .pidns_fd = -1, .spare = SPARE_NONE,
+                               .log_refusals = { .what = "refusal(s)" }, .log_launches = { .what = "launch line(s)" } };
         /* Spares make commands; no one may run one, no spare. */
         s->use_spare = cfg->run.pid_namespace && ((cfg->run.users && cfg->run.users[0]) ||
                                                   (cfg->run.groups && cfg->run.groups[0]));
@@ -191,6 +214,11 @@ static int poll_timeout(const struct server *s) {
         for (size_t i = 0; i < s->n_slots; i++)
                 if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
                         next = s->clients[i].deadline_ms;
+        uint64_t due[] = { log_ratelimit_due(&s->log_refusals), log_ratelimit_due(&s->log_launches),
+                           fdcloser_pending() ? now + FD_REPORT_MS : 0 };
+        for (size_t i = 0; i < ELEMENTSOF(due); i++)
+                if (due[i] && (!next || due[i] < next))
+                        next = due[i];
         /* No spare, and one is due: wake up to make it. */
         if (s->use_spare && s->spare.child.pid <= 0 && s->spare_retry_ms > now && (!next || s->spare_retry_ms < next))
                 next = s->spare_retry_ms;
@@ -311,6 +339,7 @@ int server_run(struct server *s) {
                         client_handle(s, &s->clients[slot_of[i]], (size_t) kind_of[i], pfd[i].fd, pfd[i].revents);
                 }
                 handle_deadlines(s);
+                server_log_flush(s);
         }
 }
 
