@@ -35,6 +35,8 @@ struct daemon_config {
         char *socket;
         char *state_dir;       /* original sysctl values, so a later --teardown can restore them */
         unsigned max_clients;  /* connections served at once; the next gets "busy" */
+        char *cgroup;          /* cgroup v2 dir nsd uses for launches; NULL: its own */
+        bool limits;           /* launches in cgroups with limits (no: none, said at start) */
 };
 
 
@@ -43,6 +45,8 @@ struct run_config {
         strv users;
         strv groups;
         bool pid_namespace;    /* each command in its own PID namespace: nothing outlives it */
+        unsigned max_processes; /* pids.max of each launch's cgroup */
+        uint64_t max_memory;   /* memory.max in bytes; 0: none */
 };
 
 enum app_args { APP_ARGS_NONE, APP_ARGS_URL };
@@ -74,6 +78,8 @@ struct app_config {
         unsigned sockets;      /* enum app_socket bits */
         strv env;              /* variable names passed through from the caller */
         bool pid_namespace;
+        unsigned max_processes; /* as in [run], for this app's launches */
+        uint64_t max_memory;
         unsigned seen;         /* keys set, for duplicates */
 };
 

@@ -42,11 +42,18 @@ static unsigned running_instances(const struct server *s, const struct app_confi
         return n;
 }
 
-static int spawn_client(struct server *s, const struct spawn_request *sr, struct client *c) {
+static int spawn_client(struct server *s, struct spawn_request *sr, struct client *c) {
         struct spawn_child child;
-        int r = -EAGAIN;
+        const struct app_config *app = sr->sandbox.app;
+        int r = cgroup_launch_new(&s->cgroups, app ? app->max_processes : s->cfg->run.max_processes,
+                                  app ? app->max_memory : s->cfg->run.max_memory, &c->cg);
+        if (r < 0)
+                return r;
+        sr->cgroup_fd = c->cg.fd;
+        r = -EAGAIN;
         if (spare_suits(sr) && s->spare.child.pid > 0) {
-                if (spare_fits(&s->spare, sr))
+                /* The spare has started nothing yet: moving it moves the whole launch. */
+                if (spare_fits(&s->spare, sr) && (c->cg.fd < 0 || cgroup_launch_join(c->cg.fd, s->spare.child.pid) == 0))
                         r = spare_hand_over(&s->spare, sr, &child);
                 else
                         spare_discard(&s->spare);       /* stale, or gone */
@@ -66,13 +73,18 @@ static int spawn_client(struct server *s, const struct spawn_request *sr, struct
         return 0;
 }
 
-void client_free(struct client *c) {
+void client_free(struct server *s, struct client *c) {
         fdcloser_close(&c->fd);
         closep(&c->pidfd);
         closep(&c->pipe);
         closep(&c->status_pipe);
         closep(&c->out);
         free(c->out_buf);
+        if (c->cg.fd >= 0) {
+                cgroup_launch_kill(&c->cg);
+                if (cgroup_launch_remove(&s->cgroups, &c->cg) == -EBUSY)
+                        server_cgroup_dying(s, c->cg.name);
+        }
         *c = CLIENT_EMPTY;
 }
 
@@ -240,7 +252,7 @@ static void handle_request(struct server *s, struct client *c) {
                         send_error(c->fd, PROTO_ERROR_BAD_REQUEST, msg);
                         server_log_refusal(s, "refused a request: %s", msg);
                 }
-                client_free(c);
+                client_free(s, c);
                 return;
         }
 
@@ -256,7 +268,7 @@ static void handle_request(struct server *s, struct client *c) {
                 code = policy_decide(s->cfg, &s->users, &who, &req, &app, &t, msg, sizeof msg);
         if (code == 0 && req.kind == PROTO_REQUEST_STATUS) {
                 reply_status(c, app, s);
-                client_free(c);
+                client_free(s, c);
                 proto_request_done(&req);
                 return;
         }
@@ -274,7 +286,7 @@ static void handle_request(struct server *s, struct client *c) {
         if (code != 0) {
                 send_error(c->fd, code, msg);
                 server_log_refusal(s, "refused uid %u (pid %d): %s", (unsigned) who.uid, (int) who.pid, msg);
-                client_free(c);
+                client_free(s, c);
         }
 }
 
@@ -346,7 +358,8 @@ static void handle_exit(struct server *s, struct client *c, short revents) {
         if (c->status_pipe >= 0)
                 handle_program_status(s, c, 0);
         /* Still a zombie, so its process group cannot have been reused: end what is left
-         * of the tree, then reap. */
+         * of the tree (all of its cgroup, wherever its processes went), then reap. */
+        cgroup_launch_kill(&c->cg);
         kill(-c->pid, SIGKILL);
         int status;
         pid_t r = waitpid(c->pid, &status, WNOHANG);
@@ -356,7 +369,7 @@ static void handle_exit(struct server *s, struct client *c, short revents) {
          * kill): the process nsd forked tells. */
         if (r > 0 && c->state == CLIENT_RUNNING)
                 report_exit(s, c, status);
-        client_free(c);
+        client_free(s, c);
 }
 
 static void handle_client_input(struct server *s, struct client *c, short revents) {
@@ -364,7 +377,7 @@ static void handle_client_input(struct server *s, struct client *c, short revent
                 if (revents & POLLIN)
                         handle_request(s, c);
                 else
-                        client_free(c);
+                        client_free(s, c);
                 return;
         }
         int signo;
@@ -453,7 +466,7 @@ void client_accept(struct server *s) {
                 if (idle) {
                         server_log_refusal(s, "dropped an idle connection of uid %u to make room", (unsigned) idle->uid);
                         send_error(idle->fd, PROTO_ERROR_BUSY, "busy: dropped while idle to make room");
-                        client_free(idle);
+                        client_free(s, idle);
                         slot = free_slot(s);
                 }
         }

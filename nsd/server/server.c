@@ -113,8 +113,56 @@ static int listen_socket(const char *path) {
 }
 
 
+void server_cgroup_dying(struct server *s, const char *name) {
+        char (*d)[32] = realloc(s->dying, (s->n_dying + 1) * sizeof *d);
+        if (!d)
+                return; /* left for the next start's clean-up of leftovers */
+        s->dying = d;
+        snprintf(s->dying[s->n_dying++], sizeof *d, "%s", name);
+}
+
+/* Killed launch cgroups whose processes are gone by now: removed. */
+static void cgroups_reap(struct server *s) {
+        size_t kept = 0;
+        for (size_t i = 0; i < s->n_dying; i++)
+                if (cgroup_remove_name(&s->cgroups, s->dying[i]) == -EBUSY)
+                        memmove(s->dying[kept++], s->dying[i], sizeof s->dying[i]);
+        s->n_dying = kept;
+}
+
+/* Launches in cgroups of their own with limits; or, only when the config says so, not. */
+static int cgroups_open(struct server *s) {
+        const struct config *cfg = s->cfg;
+        if (!cfg->daemon.limits) {
+                log_warning("[daemon] limits = no: launches run without a cgroup of their own, "
+                            "without max_processes and max_memory");
+                return 0;
+        }
+        bool need_memory = cfg->run.max_memory > 0;
+        for (size_t i = 0; i < cfg->n_apps; i++)
+                need_memory |= cfg->apps[i].max_memory > 0;
+        _cleanup_free_ char *why = NULL;
+        int r = cgroup_base_open(cfg->daemon.cgroup, cfg->ns.name, need_memory, &s->cgroups, &why);
+        if (r < 0)
+                log_error("cannot limit launches with cgroup v2: %s (give nsd a delegated cgroup v2 subtree: "
+                          "Delegate=yes, or [daemon] cgroup; or set [daemon] limits = no)", why ? why : strerror(-r));
+        else
+                log_info("launches get cgroups in %s (pids%s)", s->cgroups.launches, s->cgroups.memory ? ", memory" : "");
+        return r;
+}
+
 /* What server_open() got before it failed, or server_close() after the clients. */
 static void server_free(struct server *s) {
+        /* Killed launches take a moment to be gone: wait for them a little (bounded). */
+        for (int i = 0; i < 50 && s->n_dying; i++) {
+                cgroups_reap(s);
+                if (s->n_dying)
+                        poll(NULL, 0, 20);
+        }
+        free(s->dying);
+        s->dying = NULL;
+        s->n_dying = 0;
+        cgroup_base_close(&s->cgroups);
         spare_discard(&s->spare);
         free(s->clients);
         s->clients = NULL;
@@ -126,7 +174,7 @@ static void server_free(struct server *s) {
 
 int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd) {
         *s = (struct server) { .cfg = cfg, .net = net, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
-                               .pidns_fd = -1, .spare = SPARE_NONE,
+                               .pidns_fd = -1, .spare = SPARE_NONE, .cgroups = CGROUP_BASE_NONE,
                                .log_refusals = { .what = "refusal(s)" }, .log_launches = { .what = "launch line(s)" } };
         /* Spares make commands; no one may run one, no spare. */
         s->use_spare = cfg->run.pid_namespace && ((cfg->run.users && cfg->run.users[0]) ||
@@ -142,6 +190,10 @@ int server_open(struct server *s, const struct config *cfg, struct net_instance 
         int r = fdcloser_start();
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot start the fd closer thread; closing client fds inline");
+        if ((r = cgroups_open(s)) < 0) {
+                server_free(s);
+                return r;
+        }
         const char *what = "build the seccomp filter for launched programs";
         r = launch_seccomp_compile(&s->seccomp);
         if (r == 0) {
@@ -172,6 +224,7 @@ struct spawn_request server_base_request(const struct server *s) {
         return (struct spawn_request) {
                 .netns_fd = s->net->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
                 .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .nofile = fdcloser_original_nofile(), .sandbox = { .cfg = s->cfg },
+                .cgroup_fd = -1,
         };
 }
 
@@ -201,8 +254,9 @@ static void handle_deadlines(struct server *s) {
                 c->deadline_ms = 0;
                 if (c->state == CLIENT_AWAIT_REQUEST) {
                         server_log_refusal(s, "dropped a client that sent no request within %d s", CLIENT_REQUEST_TIMEOUT_MS / 1000);
-                        client_free(c);
+                        client_free(s, c);
                 } else if (c->pid > 0) {
+                        cgroup_launch_kill(&c->cg);
                         kill(-c->pid, SIGKILL);
                         kill(c->pid, SIGKILL);
                 }
@@ -215,7 +269,7 @@ static int poll_timeout(const struct server *s) {
                 if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
                         next = s->clients[i].deadline_ms;
         uint64_t due[] = { log_ratelimit_due(&s->log_refusals), log_ratelimit_due(&s->log_launches),
-                           fdcloser_pending() ? now + FD_REPORT_MS : 0 };
+                           fdcloser_pending() ? now + FD_REPORT_MS : 0, s->n_dying ? now + CGROUP_RETRY_MS : 0 };
         for (size_t i = 0; i < ELEMENTSOF(due); i++)
                 if (due[i] && (!next || due[i] < next))
                         next = due[i];
@@ -340,6 +394,7 @@ int server_run(struct server *s) {
                 }
                 handle_deadlines(s);
                 server_log_flush(s);
+                cgroups_reap(s);
         }
 }
 
@@ -362,9 +417,10 @@ void server_close(struct server *s) {
                         siginfo_t info = { 0 };
                         /* WNOWAIT: kill the rest of its group while the pid is still held. */
                         if (waitid(P_PID, (id_t) c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid) {
+                                cgroup_launch_kill(&c->cg);
                                 kill(-c->pid, SIGKILL);
                                 waitpid(c->pid, NULL, 0);
-                                client_free(c);
+                                client_free(s, c);
                         } else
                                 any = true;
                 }
@@ -374,11 +430,12 @@ void server_close(struct server *s) {
         for (size_t i = 0; i < s->n_slots; i++) {
                 struct client *c = &s->clients[i];
                 if (c->state != CLIENT_FREE && c->pid > 0) {
+                        cgroup_launch_kill(&c->cg);
                         kill(-c->pid, SIGKILL);
                         kill(c->pid, SIGKILL);
                         waitpid(c->pid, NULL, 0);
                 }
-                client_free(c);
+                client_free(s, c);
         }
         server_free(s);
         unlink(s->cfg->daemon.socket);

@@ -11,6 +11,7 @@
 #include "conf/config.h"
 #include "log.h"
 #include "net/instance.h"
+#include "launch/cgroup.h"
 #include "launch/spare.h"
 #include "access/usercache.h"
 
@@ -18,6 +19,7 @@
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
 #define SPARE_RETRY_MS 1000              /* a spare could not be made: launch from scratch a while */
 #define SPARE_STALE_PER_S 20             /* spares thrown away for a mount, remade at once */
+#define CGROUP_RETRY_MS 100              /* a killed launch's cgroup: tried to remove again */
 #define FD_REPORT_MS 1000                /* at most one line a second about fds that wait */
 #define SPARE_REFRESH_MS 100             /* beyond that in a second, the wait for the next */
 /* Connections of one uid yet to send a request: a quarter of max_clients (16 at least, so
@@ -52,6 +54,7 @@ struct client {
         char *out_buf;
         size_t out_len;
         uint64_t deadline_ms;   /* request timeout, or when to SIGKILL; 0: none */
+        struct cgroup_launch cg; /* its launch's cgroup: limits, and the kill of its tree */
 };
 
 struct server {
@@ -69,6 +72,9 @@ struct server {
         uint64_t spare_stale_window_ms; /* the second in which spare_stale_count counts */
         unsigned spare_stale_count;
         bool broken;                    /* nsd can fork no more: stop */
+        struct cgroup_base cgroups;     /* where launches get their cgroups (none: limits = no) */
+        char (*dying)[32];              /* launch cgroups killed, whose processes are on their way out */
+        size_t n_dying;
         struct client *clients;
         size_t n_slots;
         uint64_t accept_count;

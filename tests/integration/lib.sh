@@ -136,6 +136,7 @@ cleanup() {
 		kill -KILL -1 2>/dev/null
 		wait 2>/dev/null
 	fi
+	cgroup_test_remove
 	if [ -n "$T_MOUNTED" ]; then
 		umount -R -l "$T" 2>/dev/null
 	fi
@@ -370,6 +371,7 @@ clear_listener() {
 
 # write_conf FILE: a config from the variables above
 write_conf() {
+	cgroup_test_setup
 	cat >"$1" <<EOF
 # written by $IT_NAME
 [namespace]
@@ -387,6 +389,7 @@ keep_on_exit = $KEEP
 [daemon]
 socket = $SOCKET
 state_dir = $STATE_DIR
+$(cgroup_conf)
 EOF
 }
 
@@ -666,3 +669,42 @@ clear_sysctl() { in_clear sysctl -n "$1" 2>/dev/null; }
 # host table listing without counters or handles
 host_table() { in_host nft list table inet "${1:-$NFT_TABLE}" 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/g'; }
 clear_table() { run_in "$(clear_nsf "${2:-$NS_NAME}")" nft list table inet "${1:-$NFT_TABLE}" 2>/dev/null | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/g'; }
+
+# ---------------------------------------------------------------------------------------
+# cgroup v2 for the test's nsd: a subtree this test creates (below the cgroup v2 root,
+# whose subtree_control must already enable pids: the test never changes a cgroup it did
+# not make) and removes, given to nsd as [daemon] cgroup. Where this machine cannot
+# delegate one, the config says so explicitly: [daemon] limits = no.
+
+CG_TEST='' CG_NOTE=''
+cgroup_test_setup() {
+	[ -z "$CG_TEST$CG_NOTE" ] || return 0
+	local mnt
+	mnt=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+	if [ -z "$mnt" ]; then
+		CG_NOTE="no cgroup v2 file system is mounted"
+	elif ! grep -qw pids "$mnt/cgroup.subtree_control" 2>/dev/null; then
+		CG_NOTE="the cgroup v2 controller pids is not enabled in $mnt/cgroup.subtree_control (bound to cgroup v1 here?)"
+	elif ! CG_TEST=$(mktemp -d "$mnt/clearnet-it.XXXXXX"); then
+		CG_TEST='' CG_NOTE="cannot create a cgroup in $mnt"
+	fi
+	[ -z "$CG_NOTE" ] || info "note: $CG_NOTE: nsd runs with [daemon] limits = no"
+}
+
+# cgroup_conf: the [daemon] line for it
+cgroup_conf() {
+	if [ -n "$CG_TEST" ]; then echo "cgroup = $CG_TEST"; else echo "limits = no"; fi
+}
+
+# cgroup_test_remove: end whatever is left in the test's cgroup and remove it (bounded)
+cgroup_test_remove() {
+	[ -n "$CG_TEST" ] && [ -d "$CG_TEST" ] || return 0
+	local i d
+	echo 1 >"$CG_TEST/cgroup.kill" 2>/dev/null
+	for i in $(seq 50); do
+		grep -q 'populated 0' "$CG_TEST/cgroup.events" 2>/dev/null && break
+		sleep 0.1
+	done
+	find "$CG_TEST" -depth -mindepth 1 -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
+	rmdir "$CG_TEST" 2>/dev/null || echo "# note: could not remove the test's cgroup $CG_TEST"
+}
