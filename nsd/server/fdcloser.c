@@ -13,7 +13,7 @@
 #include "util.h"
 
 /* Threads that serve the queue. A close that blocks holds one; the rest go on. */
-#define CLOSERS_MAX 32
+#define CLOSERS_MAX 64
 /* A close that has not returned after this long counts as blocked (for the log). */
 #define CLOSE_BLOCKED_MS 1000
 

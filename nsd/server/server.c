@@ -73,10 +73,13 @@ static void server_log_flush(struct server *s) {
         unsigned blocked;
         size_t queued;
         fdcloser_stuck(&blocked, &queued);
-        if ((blocked || queued) && now - s->fd_report_ms >= FD_REPORT_MS) {
+        /* When it changes, and a while later when it does not. */
+        if ((blocked != s->fd_blocked_reported && now - s->fd_report_ms >= FD_REPORT_MS) ||
+            (blocked && now - s->fd_report_ms >= FD_REPORT_AGAIN_MS)) {
                 s->fd_report_ms = now;
-                log_warning("%u close(s) of client fds blocked for a while, %zu fd(s) waiting to be closed",
-                            blocked, queued);
+                s->fd_blocked_reported = blocked;
+                log_warning("%u close(s) of fds clients sent have not returned for a second or more (%zu fd(s) "
+                            "waiting for a closer thread)", blocked, queued);
         }
 }
 

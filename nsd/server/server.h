@@ -20,7 +20,8 @@
 #define SPARE_RETRY_MS 1000              /* a spare could not be made: launch from scratch a while */
 #define SPARE_STALE_PER_S 20             /* spares thrown away for a mount, remade at once */
 #define CGROUP_RETRY_MS 100              /* a killed launch's cgroup: tried to remove again */
-#define FD_REPORT_MS 1000                /* at most one line a second about fds that wait */
+#define FD_REPORT_MS 1000                /* at most one line a second about closes that wait */
+#define FD_REPORT_AGAIN_MS 60000         /* and again after a minute, if they still do */
 #define SPARE_REFRESH_MS 100             /* beyond that in a second, the wait for the next */
 /* Connections of one uid yet to send a request: a quarter of max_clients (16 at least, so
  * that a burst of one user's launches goes through). And when the slots run out, an idle
@@ -81,6 +82,7 @@ struct server {
         uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */
         struct log_ratelimit log_refusals, log_launches;
         uint64_t fd_report_ms;  /* the last line about closes that wait */
+        unsigned fd_blocked_reported;
 };
 
 int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd);
