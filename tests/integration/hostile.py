@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Hostile clients of clearnet-nsd (issue 12), for test-hostile.sh and bench/hostile.
 
-Each attack prints "ready" once it is under way, then holds what it made (the black-holed
+Each attack prints "ready PID" once it is under way, then holds what it made (the black-holed
 peers keep their sockets' closes waiting) until stdin reaches EOF or HOLD seconds pass.
 Everything has a bound; nothing here can hang for good.
 
@@ -141,7 +141,7 @@ def main():
     p.add_argument("uid", type=int)
     args = ap.parse_args()
     held = {"many-fds": cmd_many_fds, "linger-stdio": cmd_linger_stdio, "fuse": cmd_fuse}[args.cmd](args)
-    print("ready", flush=True)
+    print("ready %d" % os.getpid(), flush=True)
     select.select([sys.stdin], [], [], HOLD)
     del held
     os._exit(0)     # a close of ours that waits (see let_go) must not hold the exit up
