@@ -14,8 +14,20 @@ users_setup
 cd "$SH/x" || fail "cd $SH/x"
 conf=$T/cfg/nsd.conf
 run_conf "$conf"
+# Without a cgroup v2 to use, nsd refuses to start unless the config says limits = no.
+refusing=$T/cfg/nsd-refusing.conf
 if [ -z "$CG_TEST" ]; then
-	echo "SKIP: $IT_NAME: $CG_NOTE"
+	sed '/^limits = no$/d' "$conf" >"$refusing"
+else
+	sed "s|^cgroup = .*|cgroup = $CG_TEST/no-such-cgroup|" "$conf" >"$refusing"
+fi
+nsd_run --config "$refusing"
+[ "$NSD_RC" -ne 0 ] || fail "nsd started without a cgroup v2 to limit launches with"
+grep -q 'cannot limit launches with cgroup v2: .*set \[daemon\] limits = no' "$T/logs/run.err" ||
+	fail "nsd did not say why it would not start: $(cat "$T/logs/run.err")"
+ok "without a cgroup v2 to use, nsd refuses to start: $(grep -m1 'cannot limit launches' "$T/logs/run.err")"
+if [ -z "$CG_TEST" ]; then
+	echo "SKIP: $IT_NAME: the rest needs a delegable cgroup v2: $CG_NOTE"
 	exit 77
 fi
 grep -qw memory "$CG_TEST/cgroup.controllers" || { echo "SKIP: $IT_NAME: no memory controller in $CG_TEST"; exit 77; }
