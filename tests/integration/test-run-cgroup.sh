@@ -85,7 +85,9 @@ nsd_stop main
 nsd_start "$conf"
 expect_rc 0 "a command (no PID namespace) that leaves a daemon behind" crun -- sh -c 'setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $! >'"$SH/x/left"
 wait_until 300 pid_gone "$(cat "$SH/x/left")" || fail "the process a command left behind (setsid) still runs"
-wait_until 300 sh -c "[ -z \"\$(ls '$LAUNCHES')\" ]" || fail "launch cgroups left: $(ls "$LAUNCHES")"
+launch_cgroups() { find "$LAUNCHES" -mindepth 1 -maxdepth 1 -type d; }
+no_launch_cgroups() { [ -z "$(launch_cgroups)" ]; }
+wait_until 300 no_launch_cgroups || fail "launch cgroups left: $(launch_cgroups)"
 ok "without a PID namespace, the process a command left behind in a new session is ended with its cgroup"
 
 cd / || fail "cd /"
