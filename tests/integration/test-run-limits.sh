@@ -211,53 +211,8 @@ idle_close() {
 	IDLE_STATE=$(grep '^open' "$T/logs/$1.out")
 }
 
-# --- a sent fd whose close() blocks does not stop nsd -----------------------------------------------
-# A TCP socket with SO_LINGER of an hour and a full send buffer to a peer that never reads:
-# its last close() waits for the peer. The client never holds it when nsd closes: it is in
-# flight inside a Unix socket that the client sends (3 times) with a malformed request, so
-# nsd's close of that socket is the last one, and takes the TCP socket with it. nsd must go
-# on serving while that close waits.
-cat >"$T/linger.py" <<'PY'
-import array, os, signal, socket, struct, sys, time
-def rights(fds):
-    return [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
-srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
-c = socket.socket(); c.connect(srv.getsockname()); peer, _ = srv.accept()
-peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 3600))
-c.setblocking(False)
-try:
-    for _ in range(10000):
-        c.send(b"x" * 65536)
-except BlockingIOError:
-    pass
-a, b = socket.socketpair()
-a.sendmsg([b"x"], rights([c.fileno()]))   # c is now in flight inside b
-c.close()
-a.close()
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-time.sleep(0.5)                           # nsd has accepted the connection
-# nsd's close of b must be the last one: keep nsd busy (a SIGHUP repair takes some
-# milliseconds) while the request goes out and this process lets go of b.
-os.kill(int(sys.argv[2]), signal.SIGHUP)
-s.sendmsg([b"not a request"], rights([b.fileno()] * 3))
-b.close()
-print("sent", flush=True)
-time.sleep(240)
-PY
-"$PYI" "$T/linger.py" "$SOCKET" "${NSD_PID[main]}" >"$T/logs/linger.out" 2>&1 &
-linger=$!
-wait_until 300 grep -q sent "$T/logs/linger.out" || fail "the lingering-socket client did not send: $(cat "$T/logs/linger.out")"
-# The peer holds the close up for 240 s; a launch must not wait for it (30 s is only a
-# bound on the wait, far above a launch's milliseconds).
-expect_rc 0 "a launch while nsd closes a lingering socket a client sent" \
-	as "$U1" timeout -k 5 30 "$CLEARNET_RUN" --socket "$SOCKET" -- true
-nsd_alive || fail "nsd died"
-kill "$linger" 2>/dev/null
-wait "$linger" 2>/dev/null
-ok "nsd serves while the close of a blocking fd a client sent waits"
+# (A sent fd whose close() blocks, a lingering TCP socket in flight inside a Unix socket:
+# test-hostile.sh, attack many-fds.)
 
 # --- one user's idle connections cannot keep everyone else out --------------------------------------
 # max_clients = 64: root holds 16 connections that send nothing; its 17th is told busy, while
