@@ -272,7 +272,7 @@ static int poll_timeout(const struct server *s) {
                 if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
                         next = s->clients[i].deadline_ms;
         uint64_t due[] = { log_ratelimit_due(&s->log_refusals), log_ratelimit_due(&s->log_launches),
-                           fdcloser_pending() ? now + FD_REPORT_MS : 0, s->n_dying ? now + CGROUP_RETRY_MS : 0 };
+                           fdcloser_pending() ? now + CLOSER_POLL_MS : 0, s->n_dying ? now + CGROUP_RETRY_MS : 0 };
         for (size_t i = 0; i < ELEMENTSOF(due); i++)
                 if (due[i] && (!next || due[i] < next))
                         next = due[i];

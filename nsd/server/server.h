@@ -19,6 +19,7 @@
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
 #define SPARE_RETRY_MS 1000              /* a spare could not be made: launch from scratch a while */
 #define SPARE_STALE_PER_S 20             /* spares thrown away for a mount, remade at once */
+#define CLOSER_POLL_MS 20                /* fds wait for a closer thread: look again soon (no spare till then) */
 #define CGROUP_RETRY_MS 100              /* a killed launch's cgroup: tried to remove again */
 #define FD_REPORT_MS 1000                /* at most one line a second about closes that wait */
 #define FD_REPORT_AGAIN_MS 60000         /* and again after a minute, if they still do */

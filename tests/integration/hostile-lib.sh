@@ -48,6 +48,7 @@ attack() {
 	ATTACK_PID[$name]=$!
 	eval "exec {ATTACK_FD_${name//-/_}}>\"\$T/\$name.in\""
 	wait_until 600 grep -q ready "$T/logs/$name.out" || fail "attack $name did not get under way: $(cat "$T/logs/$name.out")"
+	info "attack $name: $(grep -m1 ready "$T/logs/$name.out")"
 }
 attack_end() {
 	local name=$1 fd_var="ATTACK_FD_${1//-/_}" pid
