@@ -66,14 +66,15 @@ attack many-fds 0 many-fds 2
 honest_rounds "during requests of 26 fds with lingering sockets" 5
 nsd_alive || fail "nsd died"
 [ "$(nsd_log_count 'refused a request: bad request')" -ge 2 ] || fail "nsd did not refuse the requests of 26 fds"
+# (while the attack holds its black-holed peers: no fd of nsd's may wait for them)
+fds_back "after the requests of 26 fds, while their peers still never answer"
 attack_end many-fds
-fds_back "after the requests of 26 fds"
 
 # --- 2: refused requests with lingering sockets as stdio --------------------------------------
 attack linger-stdio "$U2_ID" linger-stdio 66
 honest_rounds "during 66 refused requests with lingering stdio" 5
+fds_back "after the refused requests with lingering stdio, while their peers still never answer"
 attack_end linger-stdio
-fds_back "after the refused requests with lingering stdio"
 [ "$(nsd_log_count 'fd closes are blocked|leaving fd')" -eq 0 ] || fail "nsd left fds open"
 
 # --- 7: log lines -------------------------------------------------------------------------------
