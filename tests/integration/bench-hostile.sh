@@ -29,6 +29,7 @@ fi
 # (launch-flood and fork-bomb: as clamnesia, who may run commands here)
 sed -i "s/^users = root $U1\$/users = root $U1 $UA/" "$conf"
 nsd_start "$conf" >/dev/null
+info() { :; }   # the table only from here
 
 # probe FILE: one honest launch; appends "ok MS" or "fail MS" to FILE
 probe() {
@@ -63,6 +64,7 @@ attack_off() {
 
 attacks=(many-fds linger-stdio idle-slots fuse-runtime-dir refusal-flood launch-flood)
 [ -z "$CG_TEST" ] || attacks+=(fork-bomb)
+# (the note about the cgroup, if any, came above)
 printf '%-18s %-22s %-14s %-12s %s\n' attack "honest success" "median (ms)" "quiet (ms)" ratio
 for a in "${attacks[@]}"; do
 	q=$T/quiet.$a a_f=$T/attacked.$a

@@ -36,8 +36,9 @@ sed -i '/^\[run\]/a max_processes = 64\nmax_memory = 256M' "$conf"
 nsd_start "$conf"
 LAUNCHES=$CG_TEST/launches-$NS_NAME
 [ -d "$LAUNCHES" ] || fail "nsd made no $LAUNCHES"
-grep -qx "$(cat "/proc/${NSD_PID[main]}/cgroup" | sed 's/^0:://')" <<<"${CG_TEST#*/sys/fs/cgroup*}/nsd-$NS_NAME" ||
-	info "nsd's cgroup: $(cat "/proc/${NSD_PID[main]}/cgroup")"
+grep -q "^0::.*/$(basename "$CG_TEST")/nsd-$NS_NAME\$" "/proc/${NSD_PID[main]}/cgroup" ||
+	fail "nsd is not in the leaf nsd-$NS_NAME of its cgroup: $(cat "/proc/${NSD_PID[main]}/cgroup")"
+ok "nsd moved itself into $CG_TEST/nsd-$NS_NAME; launches go below $LAUNCHES"
 expect_rc 0 "a launch before the bomb" crun -- true
 fds_idle=$(nsd_fds main)
 
