@@ -38,16 +38,19 @@ honest_rounds() {
 	ok "$desc: $n honest pipelines (clearnet-run -- echo hi | cat) and $n launches as $U1 all succeeded"
 }
 
-fds_are() { [ "$(nsd_fds main)" -eq "$1" ]; }
-# idle_fds: nsd's fd count once it is settled (the same in two reads 0.5 s apart; its spare
-# launch, made ahead, holds a few), for fds_back
+# The fd count with nsd's spare launch (made ahead: it holds a few fds, among them the
+# mount table it watches) in place, so that with and without it are not mixed up.
+spare_ready() { find "/proc/${NSD_PID[main]}/fd" -mindepth 1 -maxdepth 1 -lname '*/mountinfo' | grep -q .; }
+fds_are() { spare_ready && [ "$(nsd_fds main)" -eq "$1" ]; }
+# idle_fds: nsd's fd count, idle, once settled (the same in two reads 0.5 s apart)
 idle_fds() {
 	local a b i
+	wait_until 100 spare_ready || fail "nsd made no spare launch within 10 s"
 	b=$(nsd_fds main)
 	for i in $(seq 20); do
 		sleep 0.5
 		a=$b b=$(nsd_fds main)
-		[ "$a" != "$b" ] || break
+		[ "$a" != "$b" ] || ! spare_ready || break
 	done
 	echo "$b"
 }
