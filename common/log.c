@@ -22,12 +22,54 @@ void log_setup(const char *program) {
 }
 
 
+void log_escape(const char *s, char *out, size_t size) {
+        static const char hex[] = "0123456789abcdef";
+        size_t n = 0;
+        if (size == 0)
+                return;
+        for (; *s && n + 5 <= size; s++) {
+                unsigned char ch = (unsigned char) *s;
+                if (ch < 0x20 || ch == 0x7f || ch == '\\') {
+                        out[n++] = '\\';
+                        out[n++] = 'x';
+                        out[n++] = hex[ch >> 4];
+                        out[n++] = hex[ch & 0xf];
+                } else
+                        out[n++] = (char) ch;
+        }
+        out[n] = '\0';
+}
+
+bool log_ratelimit_pass(struct log_ratelimit *rl, unsigned per_window, uint64_t now_ms) {
+        if (now_ms - rl->window_ms >= LOG_RATELIMIT_WINDOW_MS) {
+                log_ratelimit_report(rl, now_ms);
+                rl->window_ms = now_ms;
+                rl->count = 0;
+        }
+        if (++rl->count <= per_window)
+                return true;
+        rl->suppressed++;
+        return false;
+}
+
+void log_ratelimit_report(struct log_ratelimit *rl, uint64_t now_ms) {
+        if (!rl->suppressed || now_ms - rl->window_ms < LOG_RATELIMIT_WINDOW_MS)
+                return;
+        log_warning("%u more %s not logged", rl->suppressed, rl->what);
+        rl->suppressed = 0;
+}
+
+uint64_t log_ratelimit_due(const struct log_ratelimit *rl) {
+        return rl->suppressed ? rl->window_ms + LOG_RATELIMIT_WINDOW_MS : 0;
+}
+
 __attribute__((format(printf, 3, 0)))
 static void log_vmsg(int level, int r, const char *fmt, va_list ap) {
         if (level > log_max_level)
                 return;
-        char buf[1024];
-        vsnprintf(buf, sizeof buf, fmt, ap);
+        char raw[1024], buf[4 * sizeof raw];
+        vsnprintf(raw, sizeof raw, fmt, ap);
+        log_escape(raw, buf, sizeof buf);
         if (log_prefix_priority)
                 fprintf(stderr, "<%d>%s", level, buf);
         else

@@ -794,9 +794,15 @@ int proto_exit_status(const struct proto_exit *e) {
 
 /* ---- sockets ---- */
 
-/* Room for credentials and a few more fds than anyone may send, so that "one fd too many"
- * is seen and reported as such; more than that arrives as MSG_CTRUNC, also refused. */
-#define RECV_FDS_ROOM 16
+/* Room for credentials and every fd one message can carry (the kernel's SCM_MAX_FD, not
+ * in its uapi headers): fds that do not fit would be dropped by the kernel inside recvmsg(),
+ * their last close run on the receiving thread, and a caller's socket lingering there would
+ * stall it. All of them arrive; those beyond what the message may carry are refused and go
+ * to proto_close_fd() like the rest. */
+#ifndef SCM_MAX_FD
+#define SCM_MAX_FD 253
+#endif
+#define RECV_FDS_ROOM SCM_MAX_FD
 #define RECV_CONTROL_SIZE (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * RECV_FDS_ROOM))
 
 static void close_many(const int *fds, size_t n) {

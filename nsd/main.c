@@ -104,7 +104,17 @@ static int run(const struct config *cfg) {
                 net_instance_done(&n);
                 return r;
         }
-        (void) pidfile_write(cfg->daemon.state_dir, cfg->ns.name, getpid());
+        /* Without it the NetworkManager hook's SIGHUPs never arrive: no start. */
+        r = pidfile_write(cfg->daemon.state_dir, cfg->ns.name, getpid());
+        if (r < 0) {
+                log_errno(LOG_ERR, r, "cannot write the pid file %s/%s.pid", cfg->daemon.state_dir, cfg->ns.name);
+                server_close(&srv);
+                _cleanup_free_ char *ignored = NULL;
+                if (!cfg->ns.keep_on_exit)
+                        (void) net_instance_teardown(&n, &ignored);
+                net_instance_done(&n);
+                return r;
+        }
         log_warning("note: nftables verdicts are not final across tables; if the host firewall's own "
                     "forward chain drops traffic, it also needs an accept rule for %s (see README)",
                     cfg->ns.host_veth);

@@ -62,6 +62,15 @@ bool policy_may_use_app(const struct app_config *app, const struct caller *c) {
         return caller_listed(app->callers, app->caller_groups, c);
 }
 
+bool policy_may_use_anything(const struct config *cfg, const struct caller *c) {
+        if (caller_listed(cfg->run.users, cfg->run.groups, c) || caller_listed(cfg->time.callers, cfg->time.caller_groups, c))
+                return true;
+        for (size_t i = 0; i < cfg->n_apps; i++)
+                if (policy_may_use_app(&cfg->apps[i], c))
+                        return true;
+        return false;
+}
+
 static int target_fill(const struct passwd *pw, struct target *ret) {
         *ret = (struct target) { .uid = pw->pw_uid, .gid = pw->pw_gid };
         if (snprintf(ret->name, sizeof ret->name, "%s", pw->pw_name) >= (int) sizeof ret->name ||

@@ -40,5 +40,8 @@ int policy_decide(const struct config *cfg, struct user_cache *users, const stru
                   char *msg, size_t size);
 /* May this caller ask about (or start) app? */
 bool policy_may_use_app(const struct app_config *app, const struct caller *c);
+/* May this caller make any request at all ([run], an [app]'s callers, [time])? One who
+ * may not is refused when it connects, before it holds a slot. */
+bool policy_may_use_anything(const struct config *cfg, const struct caller *c);
 int target_from_name(const char *name, struct target *ret);
 int target_from_uid(uid_t uid, struct target *ret);

@@ -175,6 +175,34 @@ static int parse_max_clients(const char *v, void *field, char **r) {
         return parse_positive(v, field, r, 1024, "max_clients must be at least 1");
 }
 
+#define MAX_PROCESSES_MAX 4194304       /* the kernel's PID_MAX_LIMIT */
+
+static int parse_max_processes(const char *v, void *field, char **r) {
+        return parse_positive(v, field, r, MAX_PROCESSES_MAX, "max_processes must be at least 1");
+}
+
+/* "none", or bytes with an optional K, M, G or T (powers of 1024): at least 1M. */
+static int parse_max_memory(const char *v, void *field, char **r) {
+        if (STREQ(v, "none")) {
+                *(uint64_t *) field = 0;
+                return 0;
+        }
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        unsigned shift = 0;
+        if (*end && !end[1]) {
+                const char *units = "KMGT", *u = strchr(units, *end);
+                if (u && *u)
+                        shift = 10 * (unsigned) (u - units + 1);
+                end += u && *u ? 1 : 0;
+        }
+        if (!isdigit((unsigned char) v[0]) || *end || errno || n > (UINT64_MAX >> 40) || (n << shift) < (1ULL << 20))
+                return reason(r, "invalid max_memory '%s' (none, or at least 1M: bytes with K, M, G or T)", v);
+        *(uint64_t *) field = (uint64_t) n << shift;
+        return 0;
+}
+
 static int parse_instances(const char *v, void *field, char **r) {
         return parse_uint(v, field, r, 1024);
 }
@@ -434,12 +462,16 @@ static const struct key_def key_table[] = {
         { "daemon",    "socket",        parse_path,    DM(socket) },
         { "daemon",    "state_dir",     parse_path,    DM(state_dir) },
         { "daemon",    "max_clients",   parse_max_clients, DM(max_clients) },
+        { "daemon",    "cgroup",        parse_path,    DM(cgroup) },
+        { "daemon",    "limits",        parse_boolean, DM(limits) },
         { "run",       "users",         parse_users,   RN(users) },
         { "run",       "groups",        parse_groups,  RN(groups) },
         { "run",       "pid_namespace", parse_boolean, RN(pid_namespace) },
         { "run",       "bind",          parse_binds,   RN(bind) },
         { "run",       "bind_ro",       parse_binds,   RN(bind_ro) },
         { "run",       "root_maps_to",  parse_root_maps_to, RN(root_maps_to) },
+        { "run",       "max_processes", parse_max_processes, RN(max_processes) },
+        { "run",       "max_memory",    parse_max_memory, RN(max_memory) },
         { "portal",    "app",           parse_app_name, offsetof(struct config, portal.app) },
         { "portal",    "url",           parse_url,     offsetof(struct config, portal.url) },
         { "portal",    "expect",        parse_expect,  offsetof(struct config, portal.expect) },
@@ -467,6 +499,8 @@ static const struct key_def app_key_table[] = {
         { "app", "pid_namespace", parse_boolean,    AP(pid_namespace) },
         { "app", "bind",          parse_binds,      AP(bind) },
         { "app", "bind_ro",       parse_binds,      AP(bind_ro) },
+        { "app", "max_processes", parse_max_processes, AP(max_processes) },
+        { "app", "max_memory",    parse_max_memory, AP(max_memory) },
 };
 
 static const char *const known_sections[] = { "namespace", "daemon", "run", "portal", "time" };
@@ -494,7 +528,8 @@ const struct app_config *config_find_app(const struct config *cfg, const char *n
 }
 
 static int app_defaults(struct app_config *app, const char *name) {
-        *app = (struct app_config) { .enabled = true, .instances = 1, .home = APP_HOME_TMPFS, .pid_namespace = true };
+        *app = (struct app_config) { .enabled = true, .instances = 1, .home = APP_HOME_TMPFS, .pid_namespace = true,
+                                     .max_processes = 1024 };
         app->name = strdup(name);
         app->callers = calloc(1, sizeof(char *));
         app->caller_groups = calloc(1, sizeof(char *));
@@ -810,6 +845,8 @@ int config_init(struct config *cfg) {
         cfg->run.pid_namespace = true;
         cfg->run.root_uid = 65534;      /* until a config is loaded: nobody */
         cfg->run.root_gid = 65534;
+        cfg->run.max_processes = 1024;
+        cfg->daemon.limits = true;
         if (strv_copy(run_users, &cfg->time.callers) < 0 || strv_copy(none, &cfg->time.caller_groups) < 0 ||
             set_string(&cfg->portal.app, "portal-check") < 0 ||
             set_string(&cfg->portal.url, "http://fedoraproject.org/static/hotspot.txt") < 0 ||
@@ -835,6 +872,7 @@ void config_free(struct config *cfg) {
         free(cfg->ns.etc_netns_dir);
         free(cfg->daemon.socket);
         free(cfg->daemon.state_dir);
+        free(cfg->daemon.cgroup);
         strv_free(cfg->run.users);
         strv_free(cfg->run.groups);
         strv_free(cfg->run.bind);

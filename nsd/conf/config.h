@@ -36,6 +36,8 @@ struct daemon_config {
         char *socket;
         char *state_dir;       /* original sysctl values, so a later --teardown can restore them */
         unsigned max_clients;  /* connections served at once; the next gets "busy" */
+        char *cgroup;          /* cgroup v2 dir nsd uses for launches; NULL: its own */
+        bool limits;           /* launches in cgroups with limits (no: none, said at start) */
 };
 
 
@@ -49,6 +51,8 @@ struct run_config {
         char *root_maps_to;    /* the host user a root command's uid 0 maps to (NULL: default) */
         uid_t root_uid;        /* ... resolved by config_load: clearnet, else nobody */
         gid_t root_gid;
+        unsigned max_processes; /* pids.max of each launch's cgroup */
+        uint64_t max_memory;   /* memory.max in bytes; 0: none */
 };
 
 enum app_args { APP_ARGS_NONE, APP_ARGS_URL };
@@ -84,6 +88,8 @@ struct app_config {
         bool pid_namespace;
         strv bind;             /* host paths the app sees read-write, read-only (view.h) */
         strv bind_ro;
+        unsigned max_processes; /* as in [run], for this app's launches */
+        uint64_t max_memory;
         unsigned seen;         /* keys set, for duplicates */
 };
 

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "launch/cgroup.h"
 #include "launch/creds.h"
 #include "launch/dbusproxy.h"
 #include "launch/pidns.h"
@@ -234,7 +235,10 @@ int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
         int r = spawn_fork(req, in_pidns, ret, &exec_w, &status_w);
         if (r < 0 || ret->pid > 0)
                 return r;
-        /* The child: straight through. */
+        /* The child: into its cgroup before anything else (its limits hold from here),
+         * then straight through. */
+        if (req->cgroup_fd >= 0 && (r = cgroup_launch_join(req->cgroup_fd, 0)) < 0)
+                child_fail(exec_w, r, LAUNCH_STEP_JOIN_THE_LAUNCH_CGROUP);
         struct sandbox_prepared prepared;
         int sigfd;
         spawn_child_setup(req, exec_w, status_w, -1, &prepared, &sigfd);

@@ -23,6 +23,7 @@ struct spawn_request {
         char **envp;            /* NULL-terminated */
         const char *cwd;
         const int *stdio;       /* 3 fds */
+        int cgroup_fd;          /* the launch's cgroup (cgroup.h), joined first; -1: none */
         bool seccomp_loaded;    /* by a spare, ahead: in the child only */
 };
 

@@ -6,6 +6,7 @@
 static const char *const step_names[_LAUNCH_STEP_MAX] = {
         [LAUNCH_STEP_START] = "start",
         [LAUNCH_STEP_CLOSE_INHERITED_FDS] = "close inherited fds",
+        [LAUNCH_STEP_JOIN_THE_LAUNCH_CGROUP] = "join the launch's cgroup",
         [LAUNCH_STEP_SET_UP_SIGNALS] = "set up signals",
         [LAUNCH_STEP_WATCH_THE_PARENT] = "watch the parent",
         [LAUNCH_STEP_START_A_NEW_SESSION] = "start a new session",

@@ -583,10 +583,18 @@ int view_finish(const struct sandbox *sb, struct sandbox_prepared *p, enum launc
         _cleanup_close_ int x11_fd = -1;
         int r = 0;
         if (sb->app && !p->entered) {
+                /* The caller's runtime dir must be a directory of its own (checked here, in
+                 * the child: nsd's main thread never touches it). */
+                char uid_dir[16];
+                struct stat st;
+                snprintf(uid_dir, sizeof uid_dir, "%u", (unsigned) sb->caller_uid);
+                bool runtime_ok = sb->runtime_dir[0] && p->run_user_fd >= 0 &&
+                                  fstatat(p->run_user_fd, uid_dir, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                                  S_ISDIR(st.st_mode) && st.st_uid == sb->caller_uid;
                 snprintf(socks[0].name, sizeof socks[0].name, "%s", sb->wayland_display);
                 for (size_t i = 0; i < ELEMENTSOF(socks); i++) {
                         char rel[160];
-                        if (!(sb->app->sockets & socks[i].bit) || !socks[i].name[0] || !sb->runtime_dir[0])
+                        if (!(sb->app->sockets & socks[i].bit) || !socks[i].name[0] || !runtime_ok)
                                 continue;
                         /* Only the caller's own runtime dir: request_runtime_from_env() checked it is
                          * /run/user/<caller>. */

@@ -42,11 +42,18 @@ static unsigned running_instances(const struct server *s, const struct app_confi
         return n;
 }
 
-static int spawn_client(struct server *s, const struct spawn_request *sr, struct client *c) {
+static int spawn_client(struct server *s, struct spawn_request *sr, struct client *c) {
         struct spawn_child child;
-        int r = -EAGAIN;
+        const struct app_config *app = sr->sandbox.app;
+        int r = cgroup_launch_new(&s->cgroups, app ? app->max_processes : s->cfg->run.max_processes,
+                                  app ? app->max_memory : s->cfg->run.max_memory, &c->cg);
+        if (r < 0)
+                return r;
+        sr->cgroup_fd = c->cg.fd;
+        r = -EAGAIN;
         if (spare_suits(sr) && s->spare.child.pid > 0) {
-                if (spare_fits(&s->spare, sr))
+                /* The spare has started nothing yet: moving it moves the whole launch. */
+                if (spare_fits(&s->spare, sr) && (c->cg.fd < 0 || cgroup_launch_join(c->cg.fd, s->spare.child.pid) == 0))
                         r = spare_hand_over(&s->spare, sr, &child);
                 else
                         spare_discard(&s->spare);       /* stale, or gone */
@@ -66,13 +73,18 @@ static int spawn_client(struct server *s, const struct spawn_request *sr, struct
         return 0;
 }
 
-void client_free(struct client *c) {
+void client_free(struct server *s, struct client *c) {
         fdcloser_close(&c->fd);
         closep(&c->pidfd);
         closep(&c->pipe);
         closep(&c->status_pipe);
         closep(&c->out);
         free(c->out_buf);
+        if (c->cg.fd >= 0) {
+                cgroup_launch_kill(&c->cg);
+                if (cgroup_launch_remove(&s->cgroups, &c->cg) == -EBUSY)
+                        server_cgroup_dying(s, c->cg.name);
+        }
         *c = CLIENT_EMPTY;
 }
 
@@ -156,7 +168,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
         snprintf(c->command, sizeof c->command, "%s", app ? app->exec[0] : req->argv[0]);
         c->state = CLIENT_STARTING;
         c->deadline_ms = 0;
-        log_info("started pid %d for uid %u: %s%s%s (%s)", (int) c->pid, (unsigned) who->uid,
+        server_log_launch(s, "started pid %d for uid %u: %s%s%s (%s)", (int) c->pid, (unsigned) who->uid,
                  app ? "app " : "", app ? app->name : "", app ? "" : req->argv[0],
                  c->from_spare ? "made ahead" : "from scratch");
         return 0;
@@ -204,7 +216,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
         c->state = CLIENT_STARTING;
         /* The check bounds its own time; this is in case it does not. */
         c->deadline_ms = now_ms() + (s->cfg->portal.timeout + 5) * 1000ULL;
-        log_info("time sync for uid %u: running app %s as pid %d", (unsigned) who->uid, app->name, (int) c->pid);
+        server_log_launch(s, "time sync for uid %u: running app %s as pid %d", (unsigned) who->uid, app->name, (int) c->pid);
         return 0;
 }
 
@@ -240,7 +252,7 @@ static void handle_request(struct server *s, struct client *c) {
                         send_error(c->fd, PROTO_ERROR_BAD_REQUEST, msg);
                         server_log_refusal(s, "refused a request: %s", msg);
                 }
-                client_free(c);
+                client_free(s, c);
                 return;
         }
 
@@ -256,7 +268,7 @@ static void handle_request(struct server *s, struct client *c) {
                 code = policy_decide(s->cfg, &s->users, &who, &req, &app, &t, msg, sizeof msg);
         if (code == 0 && req.kind == PROTO_REQUEST_STATUS) {
                 reply_status(c, app, s);
-                client_free(c);
+                client_free(s, c);
                 proto_request_done(&req);
                 return;
         }
@@ -274,7 +286,7 @@ static void handle_request(struct server *s, struct client *c) {
         if (code != 0) {
                 send_error(c->fd, code, msg);
                 server_log_refusal(s, "refused uid %u (pid %d): %s", (unsigned) who.uid, (int) who.pid, msg);
-                client_free(c);
+                client_free(s, c);
         }
 }
 
@@ -346,7 +358,8 @@ static void handle_exit(struct server *s, struct client *c, short revents) {
         if (c->status_pipe >= 0)
                 handle_program_status(s, c, 0);
         /* Still a zombie, so its process group cannot have been reused: end what is left
-         * of the tree, then reap. */
+         * of the tree (all of its cgroup, wherever its processes went), then reap. */
+        cgroup_launch_kill(&c->cg);
         kill(-c->pid, SIGKILL);
         int status;
         pid_t r = waitpid(c->pid, &status, WNOHANG);
@@ -356,7 +369,7 @@ static void handle_exit(struct server *s, struct client *c, short revents) {
          * kill): the process nsd forked tells. */
         if (r > 0 && c->state == CLIENT_RUNNING)
                 report_exit(s, c, status);
-        client_free(c);
+        client_free(s, c);
 }
 
 static void handle_client_input(struct server *s, struct client *c, short revents) {
@@ -364,7 +377,7 @@ static void handle_client_input(struct server *s, struct client *c, short revent
                 if (revents & POLLIN)
                         handle_request(s, c);
                 else
-                        client_free(c);
+                        client_free(s, c);
                 return;
         }
         int signo;
@@ -378,7 +391,7 @@ static void handle_client_input(struct server *s, struct client *c, short revent
         if (r != -ECONNRESET)
                 server_log_refusal(s, "ignored a bad message from the launcher of pid %d: %s", (int) c->pid, strerror(-r));
         if (r == -ECONNRESET || (revents & (POLLHUP | POLLERR))) {
-                log_info("launcher of pid %d is gone: ending its processes", (int) c->pid);
+                server_log_launch(s, "launcher of pid %d is gone: ending its processes", (int) c->pid);
                 client_orphan(c);
         }
 }
@@ -391,6 +404,37 @@ static unsigned idle_connections(const struct server *s, uid_t uid) {
         return n;
 }
 
+/* All slots taken: the idle connection to drop is the oldest of the uid that has the most
+ * of them (a caller whose request is on its way has one, a hog has many). */
+static struct client *idle_to_drop(struct server *s) {
+        struct client *pick = NULL;
+        unsigned pick_n = 0;
+        for (size_t i = 0; i < s->n_slots; i++) {
+                struct client *c = &s->clients[i];
+                if (c->state != CLIENT_AWAIT_REQUEST)
+                        continue;
+                unsigned n = idle_connections(s, c->uid);
+                if (!pick || n > pick_n || (n == pick_n && c->accepted < pick->accepted)) {
+                        pick = c;
+                        pick_n = n;
+                }
+        }
+        return pick;
+}
+
+static struct client *free_slot(struct server *s) {
+        for (size_t i = 0; i < s->n_slots; i++)
+                if (s->clients[i].state == CLIENT_FREE)
+                        return &s->clients[i];
+        return NULL;
+}
+
+static void refuse_connection(struct server *s, int fd, enum proto_error code, const char *msg) {
+        send_error(fd, code, msg);
+        close_after_reply(fd);
+        server_log_refusal(s, "refused a connection: %s", msg);
+}
+
 void client_accept(struct server *s) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
@@ -400,32 +444,42 @@ void client_accept(struct server *s) {
                         s->listen_paused_until_ms = now_ms() + 100;
                 return;
         }
+        char msg[128];
         struct caller who = {};
-        (void) caller_from_socket(fd, &who);
-        struct client *slot = NULL;
+        /* Before it takes a slot: a uid the policy offers nothing to has no use for one. */
+        if (caller_from_socket(fd, &who) < 0 || !policy_may_use_anything(s->cfg, &who)) {
+                snprintf(msg, sizeof msg, "not allowed: uid %u may use nothing clearnet-nsd offers", (unsigned) who.uid);
+                refuse_connection(s, fd, PROTO_ERROR_NOT_ALLOWED, msg);
+                return;
+        }
         /* One user holding idle connections must not keep everyone else out. */
         unsigned idle_max = CLIENT_IDLE_PER_UID(s->cfg->daemon.max_clients);
-        bool hogging = idle_connections(s, who.uid) >= idle_max;
-        if (connected_clients(s) < s->cfg->daemon.max_clients && !hogging)
-                for (size_t i = 0; i < s->n_slots && !slot; i++)
-                        if (s->clients[i].state == CLIENT_FREE)
-                                slot = &s->clients[i];
+        if (idle_connections(s, who.uid) >= idle_max) {
+                snprintf(msg, sizeof msg, "busy: uid %u already has %u connections waiting", (unsigned) who.uid, idle_max);
+                refuse_connection(s, fd, PROTO_ERROR_BUSY, msg);
+                return;
+        }
+        /* Full: make room by dropping an idle connection, if there is one. */
+        struct client *slot = connected_clients(s) < s->cfg->daemon.max_clients ? free_slot(s) : NULL;
         if (!slot) {
-                char msg[96];
-                if (hogging)
-                        snprintf(msg, sizeof msg, "busy: uid %u already has %u connections waiting", (unsigned) who.uid,
-                                 idle_max);
-                else
-                        snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
-                send_error(fd, PROTO_ERROR_BUSY, msg);
-                close_after_reply(fd);
-                server_log_refusal(s, "refused a connection: %s", msg);
+                struct client *idle = idle_to_drop(s);
+                if (idle) {
+                        server_log_refusal(s, "dropped an idle connection of uid %u to make room", (unsigned) idle->uid);
+                        send_error(idle->fd, PROTO_ERROR_BUSY, "busy: dropped while idle to make room");
+                        client_free(s, idle);
+                        slot = free_slot(s);
+                }
+        }
+        if (!slot) {
+                snprintf(msg, sizeof msg, "busy: already serving %u clients", s->cfg->daemon.max_clients);
+                refuse_connection(s, fd, PROTO_ERROR_BUSY, msg);
                 return;
         }
         *slot = CLIENT_EMPTY;
         slot->state = CLIENT_AWAIT_REQUEST;
         slot->fd = fd;
         slot->uid = who.uid;
+        slot->accepted = ++s->accept_count;
         slot->deadline_ms = now_ms() + CLIENT_REQUEST_TIMEOUT_MS;
 }
 

@@ -7,12 +7,12 @@
 #include "server/server.h"
 
 #define CLIENT_EMPTY \
-        ((struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .status_pipe = -1, .out = -1 })
+        ((struct client) { .fd = -1, .pidfd = -1, .pipe = -1, .status_pipe = -1, .out = -1, .cg = CGROUP_LAUNCH_NONE })
 
 /* A new connection on the listener: a slot, or a "busy" refusal. */
 void client_accept(struct server *s);
-/* Close all it holds; the slot is free again. */
-void client_free(struct client *c);
+/* Close all it holds and kill what is left in its cgroup; the slot is free again. */
+void client_free(struct server *s, struct client *c);
 /* The launcher is gone, or nsd stops: SIGTERM to the tree, SIGKILL at the deadline. */
 void client_orphan(struct client *c);
 
@@ -24,4 +24,7 @@ void client_handle(struct server *s, struct client *c, size_t k, int fd, short r
 
 /* From server.c: what every launch shares, and the rate-limited refusal log. */
 struct spawn_request server_base_request(const struct server *s);
+/* A launch cgroup that could not be removed yet (its processes still exiting): retried. */
+void server_cgroup_dying(struct server *s, const char *name);
 void server_log_refusal(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void server_log_launch(struct server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

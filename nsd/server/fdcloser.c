@@ -2,32 +2,49 @@
 #include "server/fdcloser.h"
 
 #include <fcntl.h>
-#include <sched.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdint.h>
-#include <sys/resource.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "clearnet/protocol.h"
-#include "log.h"
 #include "util.h"
 
-/* Threads whose close() has not returned yet: each holds one fd that blocks. Beyond this
- * many, nsd keeps fds open rather than start more (and says so). */
+/* Threads that serve the queue. A close that blocks holds one; the rest go on. */
 #define CLOSERS_MAX 64
-/* How long nsd waits for a closer thread to take its fd out of the table. */
-#define CLOSER_TAKE_MS 100
+/* A close that has not returned after this long counts as blocked (for the log). */
+#define CLOSE_BLOCKED_MS 1000
 
-/* Part of the server state. */
-static atomic_uint closers_running;
+/* Part of the server state: the queue and its threads. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static int *queue;              /* a ring of fds to close */
+static size_t queue_size, queue_head, queue_len;
+static unsigned n_threads, n_idle;
+static uint64_t busy_since[CLOSERS_MAX]; /* per thread: when its close began; 0: idle */
 static bool closer_ready;
 static struct rlimit nofile_found;
-/* Fds whose closer thread had not taken them when the wait ran out (at most a few). */
-static int late[16];
-static size_t n_late;
 
 static void *closer_main(void *arg) {
-        (void) close((int) (intptr_t) arg);
-        atomic_fetch_sub(&closers_running, 1);
+        size_t me = (size_t) (uintptr_t) arg;
+        pthread_mutex_lock(&lock);
+        for (;;) {
+                while (queue_len == 0) {
+                        n_idle++;
+                        pthread_cond_wait(&wake, &lock);
+                        n_idle--;
+                }
+                int fd = queue[queue_head];
+                queue_head = (queue_head + 1) % queue_size;
+                queue_len--;
+                busy_since[me] = now_ms();
+                pthread_mutex_unlock(&lock);
+                (void) close(fd);
+                pthread_mutex_lock(&lock);
+                busy_since[me] = 0;
+        }
         return NULL;
 }
 
@@ -45,58 +62,89 @@ int fdcloser_start(void) {
         return 0;
 }
 
-/* A thread of its own closes fd. Returns false when none could be started. */
-static bool start_closer(int fd) {
-        if (atomic_fetch_add(&closers_running, 1) >= CLOSERS_MAX) {
-                atomic_fetch_sub(&closers_running, 1);
-                return false;
+/* With the lock held: a thread more when every one is busy and fds wait. */
+static void grow_pool_locked(void) {
+        if (queue_len == 0 || n_idle > 0 || n_threads >= CLOSERS_MAX)
+                return;
+        if (start_detached_thread(closer_main, (void *) (uintptr_t) n_threads) == 0)
+                n_threads++;
+}
+
+/* With the lock held. */
+static int enqueue_locked(int fd) {
+        if (queue_len == queue_size) {
+                size_t size = queue_size ? 2 * queue_size : 64;
+                int *q = malloc(size * sizeof *q);
+                if (!q)
+                        return -ENOMEM;
+                for (size_t i = 0; i < queue_len; i++)
+                        q[i] = queue[(queue_head + i) % queue_size];
+                free(queue);
+                queue = q;
+                queue_size = size;
+                queue_head = 0;
         }
-        if (start_detached_thread(closer_main, (void *) (intptr_t) fd) < 0) {
-                atomic_fetch_sub(&closers_running, 1);
+        queue[(queue_head + queue_len++) % queue_size] = fd;
+        return 0;
+}
+
+/* What can be made harmless on this thread: a socket's close must not linger; a pipe's
+ * close never blocks, and goes at once. statx() asks no file system (DONT_SYNC): on a
+ * FUSE file it does not wait for the server. Returns true when fd was closed. */
+static bool close_harmless(int fd) {
+        struct statx stx;
+        if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0 || !(stx.stx_mask & STATX_TYPE))
                 return false;
+        if (S_ISFIFO(stx.stx_mode)) {
+                (void) close(fd);
+                return true;
         }
-        return true;
+        if (S_ISSOCK(stx.stx_mode)) {
+                struct linger l = { 0 };
+                socklen_t len = sizeof l;
+                if (getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) == 0 && l.l_onoff && l.l_linger > 0) {
+                        l = (struct linger) { .l_onoff = 1, .l_linger = 0 };
+                        (void) setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+                }
+        }
+        return false;
 }
 
 void fdcloser_close_many(int *fds, size_t n) {
-        size_t started = 0;
+        pthread_mutex_lock(&lock);
         for (size_t i = 0; i < n; i++) {
                 if (fds[i] < 0)
                         continue;
-                if (!closer_ready) {
-                        (void) close(fds[i]);   /* before the server runs: nothing to wait on */
-                        fds[i] = -1;
-                } else if (start_closer(fds[i]))
-                        started++;
-                else {
-                        log_warning("%u fd closes are blocked: leaving fd %d open", CLOSERS_MAX, fds[i]);
-                        fds[i] = -1;
-                }
-        }
-        if (!started)
-                return;
-        /* Until the threads took them out of the table (only this thread opens fds, so a
-         * number that is gone is not some new file's yet). */
-        uint64_t end = now_ms() + CLOSER_TAKE_MS;
-        for (size_t i = 0; i < n; i++) {
-                if (fds[i] < 0)
-                        continue;
-                while (fcntl(fds[i], F_GETFD) >= 0 && now_ms() < end)
-                        sched_yield();
-                /* Not taken yet: remembered, and nsd makes no spare until it is. */
-                if (fcntl(fds[i], F_GETFD) >= 0 && n_late < ELEMENTSOF(late))
-                        late[n_late++] = fds[i];
+                /* Before the server runs, nothing waits; and an fd that cannot be queued
+                 * (no memory) is better closed here than kept for good. */
+                if (!closer_ready)
+                        (void) close(fds[i]);
+                else if (!close_harmless(fds[i]) && enqueue_locked(fds[i]) < 0)
+                        (void) close(fds[i]);
                 fds[i] = -1;
         }
+        grow_pool_locked();
+        pthread_cond_signal(&wake);
+        pthread_mutex_unlock(&lock);
 }
 
 bool fdcloser_pending(void) {
-        size_t kept = 0;
-        for (size_t i = 0; i < n_late; i++)
-                if (fcntl(late[i], F_GETFD) >= 0)
-                        late[kept++] = late[i];
-        n_late = kept;
-        return n_late > 0;
+        pthread_mutex_lock(&lock);
+        grow_pool_locked();
+        bool pending = queue_len > 0;
+        pthread_mutex_unlock(&lock);
+        return pending;
+}
+
+void fdcloser_stuck(unsigned *ret_blocked, size_t *ret_queued) {
+        uint64_t now = now_ms();
+        unsigned blocked = 0;
+        pthread_mutex_lock(&lock);
+        for (size_t i = 0; i < n_threads; i++)
+                blocked += busy_since[i] && now - busy_since[i] >= CLOSE_BLOCKED_MS;
+        *ret_queued = queue_len;
+        pthread_mutex_unlock(&lock);
+        *ret_blocked = blocked;
 }
 
 struct rlimit fdcloser_original_nofile(void) {

@@ -35,27 +35,52 @@
 #include "util.h"
 
 #define REFUSALS_PER_SECOND 10
+#define LAUNCH_LINES_PER_SECOND 20
+
+__attribute__((format(printf, 4, 0)))
+static void log_limited(struct log_ratelimit *rl, unsigned per_second, int level, const char *fmt, va_list ap) {
+        if (!log_ratelimit_pass(rl, per_second, now_ms()))
+                return;
+        char buf[512];
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        log_msg(level, "%s", buf);
+}
 
 /* One line per refusal, at most REFUSALS_PER_SECOND a second: a flood must not fill the
- * journal, and must not go unnoticed either. */
+ * journal, and must not go unnoticed either (the rest is counted, and reported by
+ * server_log_flush() from the loop's timer). */
 void server_log_refusal(struct server *s, const char *fmt, ...) {
-        uint64_t now = now_ms();
-        if (now - s->log_window_ms >= 1000) {
-                if (s->log_suppressed)
-                        log_warning("%u more refusal(s) not logged", s->log_suppressed);
-                s->log_window_ms = now;
-                s->log_count = s->log_suppressed = 0;
-        }
-        if (++s->log_count > REFUSALS_PER_SECOND) {
-                s->log_suppressed++;
-                return;
-        }
-        char buf[512];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
+        log_limited(&s->log_refusals, REFUSALS_PER_SECOND, LOG_NOTICE, fmt, ap);
         va_end(ap);
-        log_notice("%s", buf);
+}
+
+/* The lines every launch makes ("started pid", "launcher gone"), the same way. */
+void server_log_launch(struct server *s, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_limited(&s->log_launches, LAUNCH_LINES_PER_SECOND, LOG_INFO, fmt, ap);
+        va_end(ap);
+}
+
+/* Counts of what the rate limits left out, once their window is over; and fds whose
+ * close waits. */
+static void server_log_flush(struct server *s) {
+        uint64_t now = now_ms();
+        log_ratelimit_report(&s->log_refusals, now);
+        log_ratelimit_report(&s->log_launches, now);
+        unsigned blocked;
+        size_t queued;
+        fdcloser_stuck(&blocked, &queued);
+        /* When it changes, and a while later when it does not. */
+        if ((blocked != s->fd_blocked_reported && now - s->fd_report_ms >= FD_REPORT_MS) ||
+            (blocked && now - s->fd_report_ms >= FD_REPORT_AGAIN_MS)) {
+                s->fd_report_ms = now;
+                s->fd_blocked_reported = blocked;
+                log_warning("%u close(s) of fds clients sent have not returned for a second or more (%zu fd(s) "
+                            "waiting for a closer thread)", blocked, queued);
+        }
 }
 
 static int listen_socket(const char *path) {
@@ -91,8 +116,56 @@ static int listen_socket(const char *path) {
 }
 
 
+void server_cgroup_dying(struct server *s, const char *name) {
+        char (*d)[32] = realloc(s->dying, (s->n_dying + 1) * sizeof *d);
+        if (!d)
+                return; /* left for the next start's clean-up of leftovers */
+        s->dying = d;
+        snprintf(s->dying[s->n_dying++], sizeof *d, "%s", name);
+}
+
+/* Killed launch cgroups whose processes are gone by now: removed. */
+static void cgroups_reap(struct server *s) {
+        size_t kept = 0;
+        for (size_t i = 0; i < s->n_dying; i++)
+                if (cgroup_remove_name(&s->cgroups, s->dying[i]) == -EBUSY)
+                        memmove(s->dying[kept++], s->dying[i], sizeof s->dying[i]);
+        s->n_dying = kept;
+}
+
+/* Launches in cgroups of their own with limits; or, only when the config says so, not. */
+static int cgroups_open(struct server *s) {
+        const struct config *cfg = s->cfg;
+        if (!cfg->daemon.limits) {
+                log_warning("[daemon] limits = no: launches run without a cgroup of their own, "
+                            "without max_processes and max_memory");
+                return 0;
+        }
+        bool need_memory = cfg->run.max_memory > 0;
+        for (size_t i = 0; i < cfg->n_apps; i++)
+                need_memory |= cfg->apps[i].max_memory > 0;
+        _cleanup_free_ char *why = NULL;
+        int r = cgroup_base_open(cfg->daemon.cgroup, cfg->ns.name, need_memory, &s->cgroups, &why);
+        if (r < 0)
+                log_error("cannot limit launches with cgroup v2: %s (give nsd a delegated cgroup v2 subtree: "
+                          "Delegate=yes, or [daemon] cgroup; or set [daemon] limits = no)", why ? why : strerror(-r));
+        else
+                log_info("launches get cgroups in %s (pids%s)", s->cgroups.launches, s->cgroups.memory ? ", memory" : "");
+        return r;
+}
+
 /* What server_open() got before it failed, or server_close() after the clients. */
 static void server_free(struct server *s) {
+        /* Killed launches take a moment to be gone: wait for them a little (bounded). */
+        for (int i = 0; i < 50 && s->n_dying; i++) {
+                cgroups_reap(s);
+                if (s->n_dying)
+                        poll(NULL, 0, 20);
+        }
+        free(s->dying);
+        s->dying = NULL;
+        s->n_dying = 0;
+        cgroup_base_close(&s->cgroups);
         spare_discard(&s->spare);
         free(s->clients);
         s->clients = NULL;
@@ -104,7 +177,8 @@ static void server_free(struct server *s) {
 
 int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd) {
         *s = (struct server) { .cfg = cfg, .net = net, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
-                               .pidns_fd = -1, .spare = SPARE_NONE };
+                               .pidns_fd = -1, .spare = SPARE_NONE, .cgroups = CGROUP_BASE_NONE,
+                               .log_refusals = { .what = "refusal(s)" }, .log_launches = { .what = "launch line(s)" } };
         /* Spares make commands; no one may run one, no spare. */
         s->use_spare = cfg->run.pid_namespace && ((cfg->run.users && cfg->run.users[0]) ||
                                                   (cfg->run.groups && cfg->run.groups[0]));
@@ -119,6 +193,10 @@ int server_open(struct server *s, const struct config *cfg, struct net_instance 
         int r = fdcloser_start();
         if (r < 0)
                 log_errno(LOG_WARNING, r, "cannot start the fd closer thread; closing client fds inline");
+        if ((r = cgroups_open(s)) < 0) {
+                server_free(s);
+                return r;
+        }
         const char *what = "build the seccomp filter for launched programs";
         r = launch_seccomp_compile(&s->seccomp);
         if (r == 0) {
@@ -149,6 +227,7 @@ struct spawn_request server_base_request(const struct server *s) {
         return (struct spawn_request) {
                 .netns_fd = s->net->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
                 .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .nofile = fdcloser_original_nofile(), .sandbox = { .cfg = s->cfg },
+                .cgroup_fd = -1,
         };
 }
 
@@ -178,8 +257,9 @@ static void handle_deadlines(struct server *s) {
                 c->deadline_ms = 0;
                 if (c->state == CLIENT_AWAIT_REQUEST) {
                         server_log_refusal(s, "dropped a client that sent no request within %d s", CLIENT_REQUEST_TIMEOUT_MS / 1000);
-                        client_free(c);
+                        client_free(s, c);
                 } else if (c->pid > 0) {
+                        cgroup_launch_kill(&c->cg);
                         kill(-c->pid, SIGKILL);
                         kill(c->pid, SIGKILL);
                 }
@@ -191,6 +271,11 @@ static int poll_timeout(const struct server *s) {
         for (size_t i = 0; i < s->n_slots; i++)
                 if (s->clients[i].deadline_ms && (!next || s->clients[i].deadline_ms < next))
                         next = s->clients[i].deadline_ms;
+        uint64_t due[] = { log_ratelimit_due(&s->log_refusals), log_ratelimit_due(&s->log_launches),
+                           fdcloser_pending() ? now + CLOSER_POLL_MS : 0, s->n_dying ? now + CGROUP_RETRY_MS : 0 };
+        for (size_t i = 0; i < ELEMENTSOF(due); i++)
+                if (due[i] && (!next || due[i] < next))
+                        next = due[i];
         /* No spare, and one is due: wake up to make it. */
         if (s->use_spare && s->spare.child.pid <= 0 && s->spare_retry_ms > now && (!next || s->spare_retry_ms < next))
                 next = s->spare_retry_ms;
@@ -320,6 +405,8 @@ int server_run(struct server *s) {
                         client_handle(s, &s->clients[slot_of[i]], (size_t) kind_of[i], pfd[i].fd, pfd[i].revents);
                 }
                 handle_deadlines(s);
+                server_log_flush(s);
+                cgroups_reap(s);
         }
 }
 
@@ -342,9 +429,10 @@ void server_close(struct server *s) {
                         siginfo_t info = { 0 };
                         /* WNOWAIT: kill the rest of its group while the pid is still held. */
                         if (waitid(P_PID, (id_t) c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == c->pid) {
+                                cgroup_launch_kill(&c->cg);
                                 kill(-c->pid, SIGKILL);
                                 waitpid(c->pid, NULL, 0);
-                                client_free(c);
+                                client_free(s, c);
                         } else
                                 any = true;
                 }
@@ -354,11 +442,12 @@ void server_close(struct server *s) {
         for (size_t i = 0; i < s->n_slots; i++) {
                 struct client *c = &s->clients[i];
                 if (c->state != CLIENT_FREE && c->pid > 0) {
+                        cgroup_launch_kill(&c->cg);
                         kill(-c->pid, SIGKILL);
                         kill(c->pid, SIGKILL);
                         waitpid(c->pid, NULL, 0);
                 }
-                client_free(c);
+                client_free(s, c);
         }
         server_free(s);
         unlink(s->cfg->daemon.socket);

@@ -9,7 +9,9 @@
 #include <sys/types.h>
 
 #include "conf/config.h"
+#include "log.h"
 #include "net/instance.h"
+#include "launch/cgroup.h"
 #include "launch/spare.h"
 #include "access/usercache.h"
 
@@ -17,11 +19,16 @@
 #define CLIENT_KILL_GRACE_MS 5000        /* SIGTERM, then SIGKILL after this */
 #define SPARE_RETRY_MS 1000              /* a spare could not be made: launch from scratch a while */
 #define SPARE_STALE_PER_S 20             /* spares thrown away for a mount, remade at once */
+#define CLOSER_POLL_MS 20                /* fds wait for a closer thread: look again soon (no spare till then) */
+#define CGROUP_RETRY_MS 100              /* a killed launch's cgroup: tried to remove again */
+#define FD_REPORT_MS 1000                /* at most one line a second about closes that wait */
+#define FD_REPORT_AGAIN_MS 60000         /* and again after a minute, if they still do */
 #define SPARE_REFRESH_MS 100             /* beyond that in a second, the wait for the next */
-/* Connections of one uid yet to send a request: half of max_clients (16 at least, so
- * that a burst of one user's launches goes through), so that one user holding idle
- * connections cannot keep everyone else out. */
-#define CLIENT_IDLE_PER_UID(max_clients) ((max_clients) / 2 > 16 ? (max_clients) / 2 : 16)
+/* Connections of one uid yet to send a request: a quarter of max_clients (16 at least, so
+ * that a burst of one user's launches goes through). And when the slots run out, an idle
+ * connection of the uid with the most of them is dropped to make room (client.c): no small
+ * set of users holding idle connections can keep anyone out. */
+#define CLIENT_IDLE_PER_UID(max_clients) ((max_clients) / 4 > 16 ? (max_clients) / 4 : 16)
 
 enum client_state {
         CLIENT_FREE,
@@ -41,6 +48,7 @@ struct client {
         pid_t pid;
         const struct app_config *app;
         uid_t uid;              /* the peer's, from SO_PEERCRED at accept */
+        uint64_t accepted;      /* order of accept: the oldest idle one is dropped first */
         char command[64];       /* argv[0], for messages */
         bool time_sync;         /* a time-sync check: its stdout comes to nsd */
         bool from_spare;        /* its first half was made ahead (spare.h) */
@@ -48,6 +56,7 @@ struct client {
         char *out_buf;
         size_t out_len;
         uint64_t deadline_ms;   /* request timeout, or when to SIGKILL; 0: none */
+        struct cgroup_launch cg; /* its launch's cgroup: limits, and the kill of its tree */
 };
 
 struct server {
@@ -65,11 +74,16 @@ struct server {
         uint64_t spare_stale_window_ms; /* the second in which spare_stale_count counts */
         unsigned spare_stale_count;
         bool broken;                    /* nsd can fork no more: stop */
+        struct cgroup_base cgroups;     /* where launches get their cgroups (none: limits = no) */
+        char (*dying)[32];              /* launch cgroups killed, whose processes are on their way out */
+        size_t n_dying;
         struct client *clients;
         size_t n_slots;
+        uint64_t accept_count;
         uint64_t listen_paused_until_ms;  /* out of fds: accept nothing for a moment */
-        uint64_t log_window_ms; /* rate limit of refusal lines */
-        unsigned log_count, log_suppressed;
+        struct log_ratelimit log_refusals, log_launches;
+        uint64_t fd_report_ms;  /* the last line about closes that wait */
+        unsigned fd_blocked_reported;
 };
 
 int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd);

@@ -138,6 +138,7 @@ cleanup() {
 		kill -KILL -1 2>/dev/null
 		wait 2>/dev/null
 	fi
+	cgroup_test_remove
 	if [ -n "$T_MOUNTED" ]; then
 		umount -R -l "$T" 2>/dev/null
 	fi
@@ -372,6 +373,7 @@ clear_listener() {
 
 # write_conf FILE: a config from the variables above
 write_conf() {
+	cgroup_test_setup
 	cat >"$1" <<EOF
 # written by $IT_NAME
 [namespace]
@@ -389,6 +391,7 @@ keep_on_exit = $KEEP
 [daemon]
 socket = $SOCKET
 state_dir = $STATE_DIR
+$(cgroup_conf)
 EOF
 }
 
@@ -811,4 +814,40 @@ expect_fenced() {
 	nsd_signal main CONT
 	wait_until 100 sh -c "nsenter --net='$(clear_nsf)' nft list table inet '$NFT_TABLE'" ||
 		fail "$phase: nsd did not put the namespace's table back"
+# cgroup v2 for the test's nsd: a subtree this test creates (below the cgroup v2 root,
+# whose subtree_control must already enable pids: the test never changes a cgroup it did
+# not make) and removes, given to nsd as [daemon] cgroup. Where this machine cannot
+# delegate one, the config says so explicitly: [daemon] limits = no.
+
+CG_TEST='' CG_NOTE=''
+cgroup_test_setup() {
+	[ -z "$CG_TEST$CG_NOTE" ] || return 0
+	local mnt
+	mnt=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+	if [ -z "$mnt" ]; then
+		CG_NOTE="no cgroup v2 file system is mounted"
+	elif ! grep -qw pids "$mnt/cgroup.subtree_control" 2>/dev/null; then
+		CG_NOTE="the cgroup v2 controller pids is not enabled in $mnt/cgroup.subtree_control (bound to cgroup v1 here?)"
+	elif ! CG_TEST=$(mktemp -d "$mnt/clearnet-it.XXXXXX"); then
+		CG_TEST='' CG_NOTE="cannot create a cgroup in $mnt"
+	fi
+	[ -z "$CG_NOTE" ] || info "note: $CG_NOTE: nsd runs with [daemon] limits = no"
+}
+
+# cgroup_conf: the [daemon] line for it
+cgroup_conf() {
+	if [ -n "$CG_TEST" ]; then echo "cgroup = $CG_TEST"; else echo "limits = no"; fi
+}
+
+# cgroup_test_remove: end whatever is left in the test's cgroup and remove it (bounded)
+cgroup_test_remove() {
+	[ -n "$CG_TEST" ] && [ -d "$CG_TEST" ] || return 0
+	local i d
+	echo 1 >"$CG_TEST/cgroup.kill" 2>/dev/null
+	for i in $(seq 50); do
+		grep -q 'populated 0' "$CG_TEST/cgroup.events" 2>/dev/null && break
+		sleep 0.1
+	done
+	find "$CG_TEST" -depth -mindepth 1 -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
+	rmdir "$CG_TEST" 2>/dev/null || echo "# note: could not remove the test's cgroup $CG_TEST"
 }

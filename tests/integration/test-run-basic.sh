@@ -50,10 +50,12 @@ for a in 127.0.0.1 "${HOST_ADDR%/*}" 192.0.2.1; do
 done
 
 # --- who may run commands -----------------------------------------------------------------
-expect_refusal 125 "clearnet-run: not allowed: uid $U2_ID may not run commands" "$U2 (not in [run] users) is refused" \
-	crun_as "$U2" -- touch "$SH/x/ran-for-$U2"
+# ($U2 may use nothing here: refused as it connects, before it holds a slot)
+expect_refusal 125 "clearnet-run: not allowed: uid $U2_ID may use nothing clearnet-nsd offers" \
+	"$U2 (not in [run] users, no app's caller) is refused" crun_as "$U2" -- touch "$SH/x/ran-for-$U2"
 [ ! -e "$SH/x/ran-for-$U2" ] || fail "the refused command of $U2 ran anyway"
-[ "$(nsd_log_count "refused uid $U2_ID .*may not run commands")" -ge 1 ] || fail "nsd did not log the refusal of $U2"
+[ "$(nsd_log_count "refused a connection: not allowed: uid $U2_ID may use nothing")" -ge 1 ] ||
+	fail "nsd did not log the refusal of $U2"
 ok "the refused command did not run, and nsd logged the refusal"
 expect_rc 0 "$U1 (in [run] users) runs a command" crun_as "$U1" -- id -u
 [ "$OUT" = "$U1_ID" ] || fail "$U1's command ran as uid '$OUT'"

@@ -192,6 +192,8 @@ static void test_policy(void) {
                 "home = tmpfs\n"
                 "sockets = wayland pipewire pulse\n"
                 "env = LANG LC_ALL TZ TERM\n"
+                "max_processes = 2048\n"
+                "max_memory = 2G\n"
                 "[app portal-check]\n"
                 "exec = /usr/bin/true\n"
                 "user = clearnet\n";
@@ -210,6 +212,10 @@ static void test_policy(void) {
                 CHECK(a && strv_contains(a->env, "TZ") && strv_contains(a->caller_groups, "netdev"), "env, groups");
                 const struct app_config *b = config_find_app(&cfg, "portal-check");
                 CHECK(b && b->enabled && b->instances == 1 && b->args == APP_ARGS_NONE && b->sockets == 0, "app defaults");
+                CHECK(a && a->max_processes == 2048 && a->max_memory == 2ULL << 30, "app limits");
+                CHECK(b && b->max_processes == 1024 && b->max_memory == 0, "app limits' defaults");
+                CHECK(cfg.run.max_processes == 1024 && cfg.run.max_memory == 0 && cfg.daemon.limits && !cfg.daemon.cgroup,
+                      "[run] limits' and [daemon] cgroup defaults");
                 CHECK(!config_find_app(&cfg, "nope"), "unknown app");
                 CHECK(!cfg.portal.on_online, "on_online: none by default");
         }
@@ -250,6 +256,13 @@ static void test_policy(void) {
                 { "[app x]\nexec = /bin/true\nuser = bob\nsockets = wayland a11y\npid_namespace = no\n",
                   "test.conf:4: [app x] sockets a11y and ibus need pid_namespace = yes" },
                 { "[portal]\non_online = tor-assistant\n", "test.conf:2: exec must start with an absolute path" },
+                { "[run]\nmax_processes = 0\n", "test.conf:2: max_processes must be at least 1" },
+                { "[run]\nmax_processes = 4194305\n", "test.conf:2: invalid number '4194305' (0 to 4194304)" },
+                { "[run]\nmax_memory = 512K\n", "test.conf:2: invalid max_memory '512K' (none, or at least 1M: bytes with K, M, G or T)" },
+                { "[run]\nmax_memory = 1X\n", "test.conf:2: invalid max_memory '1X' (none, or at least 1M: bytes with K, M, G or T)" },
+                { "[app x]\nexec = /bin/true\nmax_memory = -1\n", "test.conf:3: invalid max_memory '-1' (none, or at least 1M: bytes with K, M, G or T)" },
+                { "[daemon]\nlimits = maybe\n", "test.conf:2: invalid boolean 'maybe' (expected yes or no)" },
+                { "[daemon]\ncgroup = relative/path\n", "test.conf:2: 'relative/path' is not an absolute path" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 err = NULL;
