@@ -814,6 +814,8 @@ expect_fenced() {
 	nsd_signal main CONT
 	wait_until 100 sh -c "nsenter --net='$(clear_nsf)' nft list table inet '$NFT_TABLE'" ||
 		fail "$phase: nsd did not put the namespace's table back"
+}
+
 # cgroup v2 for the test's nsd: a subtree this test creates (below the cgroup v2 root,
 # whose subtree_control must already enable pids: the test never changes a cgroup it did
 # not make) and removes, given to nsd as [daemon] cgroup. Where this machine cannot
