@@ -5,7 +5,8 @@
 
 void log_setup(const char *program);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Log and return r (a negative errno), for "return log_error(r, ...)" at the top of a chain. */
+/* Log with ": strerror(-r)" appended and return r (a negative errno), for
+ * "return log_errno(LOG_ERR, r, ...)" at the top of a chain, where the failure is logged once. */
 int log_errno(int level, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

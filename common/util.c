@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -136,4 +137,19 @@ int mkdir_p(const char *path, mode_t mode) {
         if (mkdir(buf, mode) < 0 && errno != EEXIST)
                 return negative_errno();
         return 0;
+}
+
+int read_file_reason(const char *path, size_t max, char **ret_data, size_t *ret_len, char **ret_error) {
+        int r = read_file_limited(path, max, ret_data, ret_len);
+        if (r < 0 && asprintf(ret_error, "%s: %s", path, r == -EFBIG ? "larger than the limit" : strerror(-r)) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+int reason_into(char *buf, size_t size, int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+        return r;
 }

@@ -38,11 +38,17 @@ static inline int negative_errno(void) { return errno > 0 ? -errno : -EIO; }
 int write_all(int fd, const void *buf, size_t len);
 /* Read a whole small file (at most max bytes) into a NUL-terminated buffer. */
 int read_file_limited(const char *path, size_t max, char **ret_data, size_t *ret_len);
+/* The same, with a one-line reason on failure ("PATH: No such file or directory"). */
+int read_file_reason(const char *path, size_t max, char **ret_data, size_t *ret_len, char **ret_error);
 /* Write data to path atomically: temp file in the same dir, fsync, rename. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* Read an integer from a one-line file (e.g. a sysctl). */
 int read_int_file(const char *path, int *ret);
 int write_int_file(const char *path, int value);
+
+/* Format a one-line reason into a caller's buffer and return r: "return reason_into(msg,
+ * size, -EBUSY, ...)", where the caller has a fixed buffer rather than a ret_error. */
+int reason_into(char *buf, size_t size, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* mkdir -p: every missing directory of path, with mode; existing ones are fine. */
 int mkdir_p(const char *path, mode_t mode);

@@ -3,10 +3,15 @@
  * The wire contract between clearnet-run (and other clients) and clearnet-nsd.
  *
  * Transport: a Unix SOCK_SEQPACKET socket, one request per connection, every message
- * exactly one datagram. The client sends one REQUEST (with its stdin, stdout and stderr
- * in one SCM_RIGHTS control message for COMMAND and APP requests, no fds for STATUS),
- * then any number of SIGNAL messages to forward signals. The daemon answers STARTED
- * followed by EXITED, or ERROR, or (for STATUS) one STATUS reply, then closes.
+ * exactly one datagram. The client sends one REQUEST of one of four kinds:
+ *   COMMAND    run argv as the caller; stdin, stdout and stderr in one SCM_RIGHTS
+ *              control message; then any number of SIGNAL messages to forward signals;
+ *   APP        start the policy's app NAME (argv: what the app allows, e.g. one URL),
+ *              with stdio and SIGNALs as for COMMAND;
+ *   STATUS     no fds: is app NAME enabled, how many run, is the machine online;
+ *   TIME_SYNC  no fds: run the portal check and set the clock from it.
+ * The daemon answers STARTED followed by EXITED, or ERROR, or (for STATUS) one STATUS
+ * reply, or (for TIME_SYNC) one TIME reply, then closes.
  *
  * Encoding: a fixed 12-byte header, then the payload. All integers are unsigned,
  * little-endian, unaligned. A string is a u32 byte count followed by that many bytes,

@@ -74,70 +74,58 @@ static int target_fill(const struct passwd *pw, struct target *ret) {
         return 0;
 }
 
-int target_from_name(const char *name, struct target *ret) {
+/* name, or uid when name is NULL. */
+static int target_lookup(const char *name, uid_t uid, struct target *ret) {
         struct passwd pw, *res = NULL;
         char buf[4096];
-        int r = getpwnam_r(name, &pw, buf, sizeof buf, &res);
+        int r = name ? getpwnam_r(name, &pw, buf, sizeof buf, &res) : getpwuid_r(uid, &pw, buf, sizeof buf, &res);
         if (r != 0)
                 return -r;
-        if (!res)
-                return -ESRCH;
-        return target_fill(res, ret);
+        return res ? target_fill(res, ret) : -ESRCH;
+}
+
+int target_from_name(const char *name, struct target *ret) {
+        return target_lookup(name, 0, ret);
 }
 
 int target_from_uid(uid_t uid, struct target *ret) {
-        struct passwd pw, *res = NULL;
-        char buf[4096];
-        int r = getpwuid_r(uid, &pw, buf, sizeof buf, &res);
-        if (r != 0)
-                return -r;
-        if (!res)
-                return -ESRCH;
-        return target_fill(res, ret);
+        return target_lookup(NULL, uid, ret);
 }
 
-static int refuse(char *msg, size_t size, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int refuse(char *msg, size_t size, int code, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, size, fmt, ap);
-        va_end(ap);
-        return code;
-}
 
 /* The user an app runs as: it must exist, and it is never root, whatever passwd says. */
 static int app_target(struct user_cache *users, const struct app_config *app, struct target *t, char *msg,
                       size_t size) {
         if ((users ? user_cache_by_name(users, app->user, t) : target_from_name(app->user, t)) < 0)
-                return refuse(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist", app->name, app->user);
+                return reason_into(msg, size, PROTO_ERROR_INTERNAL, "app '%s': user '%s' does not exist", app->name, app->user);
         if (t->uid == 0 || t->gid == 0)
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
+                return reason_into(msg, size, PROTO_ERROR_NOT_ALLOWED, "app '%s' would run as root; refusing", app->name);
         return 0;
 }
 
 static int decide_command(const struct config *cfg, struct user_cache *users, const struct caller *c,
                           struct target *t, char *msg, size_t size) {
         if (!caller_listed(cfg->run.users, cfg->run.groups, c))
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not run commands", (unsigned) c->uid);
+                return reason_into(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not run commands", (unsigned) c->uid);
         int r = users ? user_cache_by_uid(users, c->uid, t) : target_from_uid(c->uid, t);
         if (r < 0)
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u has no user entry", (unsigned) c->uid);
+                return reason_into(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u has no user entry", (unsigned) c->uid);
         return 0;
 }
 
 static int decide_app(struct user_cache *users, const struct app_config *app, const struct caller *c,
                       const struct proto_request *req, struct target *t, char *msg, size_t size) {
         if (!policy_may_use_app(app, c))
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not start app '%s'",
+                return reason_into(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not start app '%s'",
                               (unsigned) c->uid, app->name);
         if (!app->enabled)
-                return refuse(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
+                return reason_into(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
         if (app->args == APP_ARGS_NONE && req->argc > 0)
-                return refuse(msg, size, PROTO_ERROR_BAD_REQUEST, "app '%s' takes no arguments", app->name);
+                return reason_into(msg, size, PROTO_ERROR_BAD_REQUEST, "app '%s' takes no arguments", app->name);
         if (app->args == APP_ARGS_URL && req->argc > 1)
-                return refuse(msg, size, PROTO_ERROR_BAD_REQUEST, "app '%s' takes at most one URL", app->name);
+                return reason_into(msg, size, PROTO_ERROR_BAD_REQUEST, "app '%s' takes at most one URL", app->name);
         if (app->args == APP_ARGS_URL && req->argc == 1 && !app_url_is_valid(req->argv[0]))
-                return refuse(msg, size, PROTO_ERROR_BAD_REQUEST,
+                return reason_into(msg, size, PROTO_ERROR_BAD_REQUEST,
                               "app '%s' takes only an http:// or https:// URL of at most %d characters, without spaces or control characters",
                               app->name, APP_URL_MAX);
         return app_target(users, app, t, msg, size);
@@ -146,15 +134,15 @@ static int decide_app(struct user_cache *users, const struct app_config *app, co
 static int decide_time_sync(const struct config *cfg, struct user_cache *users, const struct caller *c,
                             const struct app_config **ret_app, struct target *ret_target, char *msg, size_t size) {
         if (!caller_listed(cfg->time.callers, cfg->time.caller_groups, c))
-                return refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not set the clock",
+                return reason_into(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not set the clock",
                               (unsigned) c->uid);
         const struct app_config *app = config_find_app(cfg, cfg->portal.app);
         if (!app)
-                return refuse(msg, size, PROTO_ERROR_NO_SUCH_APP,
+                return reason_into(msg, size, PROTO_ERROR_NO_SUCH_APP,
                               "no such app '%s' (the portal check of [portal] app)", cfg->portal.app);
         *ret_app = app;
         if (!app->enabled)
-                return refuse(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
+                return reason_into(msg, size, PROTO_ERROR_DISABLED, "app '%s' is disabled", app->name);
         return app_target(users, app, ret_target, msg, size);
 }
 
@@ -169,17 +157,17 @@ int policy_decide(const struct config *cfg, struct user_cache *users, const stru
         case PROTO_REQUEST_STATUS: {
                 const struct app_config *app = config_find_app(cfg, req->app);
                 if (!app)
-                        return refuse(msg, size, PROTO_ERROR_NO_SUCH_APP, "no such app '%s'", req->app);
+                        return reason_into(msg, size, PROTO_ERROR_NO_SUCH_APP, "no such app '%s'", req->app);
                 *ret_app = app;
                 if (req->kind == PROTO_REQUEST_STATUS)
                         return policy_may_use_app(app, c) ? 0 :
-                                refuse(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not use app '%s'",
+                                reason_into(msg, size, PROTO_ERROR_NOT_ALLOWED, "not allowed: uid %u may not use app '%s'",
                                        (unsigned) c->uid, app->name);
                 return decide_app(users, app, c, req, ret_target, msg, size);
         }
         case PROTO_REQUEST_TIME_SYNC:
                 return decide_time_sync(cfg, users, c, ret_app, ret_target, msg, size);
         }
-        return refuse(msg, size, PROTO_ERROR_BAD_REQUEST, "unknown request kind");
+        return reason_into(msg, size, PROTO_ERROR_BAD_REQUEST, "unknown request kind");
 }
 

@@ -160,11 +160,16 @@ static int parse_uint(const char *v, void *field, char **r, unsigned max) {
         return 0;
 }
 
-static int parse_max_clients(const char *v, void *field, char **r) {
-        int ret = parse_uint(v, field, r, 1024);
+/* 1 to max; zero_reason says why 0 is not. */
+static int parse_positive(const char *v, void *field, char **r, unsigned max, const char *zero_reason) {
+        int ret = parse_uint(v, field, r, max);
         if (ret == 0 && *(unsigned *) field == 0)
-                return reason(r, "max_clients must be at least 1");
+                return reason(r, "%s", zero_reason);
         return ret;
+}
+
+static int parse_max_clients(const char *v, void *field, char **r) {
+        return parse_positive(v, field, r, 1024, "max_clients must be at least 1");
 }
 
 static int parse_instances(const char *v, void *field, char **r) {
@@ -265,6 +270,16 @@ static int parse_exec(const char *v, void *field, char **r) {
         return 0;
 }
 
+/* A command line that may be empty (none): [portal] on_online. */
+static int parse_command(const char *v, void *field, char **r) {
+        if (v[strspn(v, " \t")] == '\0') {
+                strv_free(*(strv *) field);
+                *(strv *) field = NULL;
+                return 0;
+        }
+        return parse_exec(v, field, r);
+}
+
 static int parse_user(const char *v, void *field, char **r) {
         if (!user_name_ok(v))
                 return reason(r, "invalid user name '%s'", v);
@@ -273,30 +288,33 @@ static int parse_user(const char *v, void *field, char **r) {
         return set_string(field, v);
 }
 
-static int parse_args_kind(const char *v, void *field, char **r) {
-        if (STREQ(v, "none"))
-                *(enum app_args *) field = APP_ARGS_NONE;
-        else if (STREQ(v, "url"))
-                *(enum app_args *) field = APP_ARGS_URL;
+/* One of two words, as an enum stored in an int-sized field. */
+static int parse_choice(const char *v, int *field, char **r, const char *key, const char *a, int va, const char *b,
+                        int vb) {
+        if (STREQ(v, a))
+                *field = va;
+        else if (STREQ(v, b))
+                *field = vb;
         else
-                return reason(r, "invalid args '%s' (expected none or url)", v);
+                return reason(r, "invalid %s '%s' (expected %s or %s)", key, v, a, b);
         return 0;
 }
 
+static int parse_args_kind(const char *v, void *field, char **r) {
+        _Static_assert(sizeof(enum app_args) == sizeof(int), "enum app_args is an int");
+        return parse_choice(v, field, r, "args", "none", APP_ARGS_NONE, "url", APP_ARGS_URL);
+}
+
 static int parse_home(const char *v, void *field, char **r) {
-        if (STREQ(v, "tmpfs"))
-                *(enum app_home *) field = APP_HOME_TMPFS;
-        else if (STREQ(v, "keep"))
-                *(enum app_home *) field = APP_HOME_KEEP;
-        else
-                return reason(r, "invalid home '%s' (expected tmpfs or keep)", v);
-        return 0;
+        _Static_assert(sizeof(enum app_home) == sizeof(int), "enum app_home is an int");
+        return parse_choice(v, field, r, "home", "tmpfs", APP_HOME_TMPFS, "keep", APP_HOME_KEEP);
 }
 
 static int parse_sockets(const char *v, void *field, char **r) {
         static const struct { const char *name; unsigned bit; } map[] = {
                 { "wayland", APP_SOCKET_WAYLAND }, { "pipewire", APP_SOCKET_PIPEWIRE },
                 { "pulse", APP_SOCKET_PULSE }, { "x11", APP_SOCKET_X11 },
+                { "a11y", APP_SOCKET_A11Y }, { "ibus", APP_SOCKET_IBUS },
         };
         strv l = NULL;
         int ret = parse_words(v, &l, r, exec_word_ok, "socket");
@@ -308,7 +326,7 @@ static int parse_sockets(const char *v, void *field, char **r) {
                 for (i = 0; i < ELEMENTSOF(map) && !STREQ(*w, map[i].name); i++)
                         ;
                 if (i == ELEMENTSOF(map)) {
-                        ret = reason(r, "invalid socket '%s' (expected wayland, pipewire, pulse or x11)", *w);
+                        ret = reason(r, "invalid socket '%s' (expected wayland, pipewire, pulse, x11, a11y or ibus)", *w);
                         strv_free(l);
                         return ret;
                 }
@@ -341,17 +359,11 @@ static int parse_expect(const char *v, void *field, char **r) {
 }
 
 static int parse_timeout(const char *v, void *field, char **r) {
-        int ret = parse_uint(v, field, r, 60);
-        if (ret == 0 && *(unsigned *) field == 0)
-                return reason(r, "timeout must be between 1 and 60 seconds");
-        return ret;
+        return parse_positive(v, field, r, 60, "timeout must be between 1 and 60 seconds");
 }
 
 static int parse_threshold(const char *v, void *field, char **r) {
-        int ret = parse_uint(v, field, r, 86400);
-        if (ret == 0 && *(unsigned *) field == 0)
-                return reason(r, "threshold must be between 1 and 86400 seconds");
-        return ret;
+        return parse_positive(v, field, r, 86400, "threshold must be between 1 and 86400 seconds");
 }
 
 #define NS(f) offsetof(struct config, ns.f)
@@ -378,6 +390,7 @@ static const struct key_def key_table[] = {
         { "portal",    "url",           parse_url,     offsetof(struct config, portal.url) },
         { "portal",    "expect",        parse_expect,  offsetof(struct config, portal.expect) },
         { "portal",    "timeout",       parse_timeout, offsetof(struct config, portal.timeout) },
+        { "portal",    "on_online",     parse_command, offsetof(struct config, portal.on_online) },
         { "time",      "callers",       parse_users,   offsetof(struct config, time.callers) },
         { "time",      "caller_groups", parse_groups,  offsetof(struct config, time.caller_groups) },
         { "time",      "threshold",     parse_threshold, offsetof(struct config, time.threshold) },
@@ -478,7 +491,8 @@ static int set_key(struct parse_state *st, const struct key_def *table, size_t n
                 }
                 *seen |= 1u << i;
                 bool may_be_empty = k->parse == parse_users || k->parse == parse_groups ||
-                                    k->parse == parse_env_names || k->parse == parse_sockets;
+                                    k->parse == parse_env_names || k->parse == parse_sockets ||
+                                    k->parse == parse_command;
                 if (value[0] == '\0' && !may_be_empty) {
                         reason(&st->error, "empty value for '%s'", name);
                         return 0;
@@ -646,6 +660,12 @@ static int cross_check(const struct config *cfg, const char *text, unsigned *ret
                         return reason(ret_reason, "[app %s] has no exec", a->name);
                 if (!a->user)
                         return reason(ret_reason, "[app %s] has no user", a->name);
+                /* The D-Bus proxy must end with the launch: its PID namespace's init ends it. */
+                if ((a->sockets & (APP_SOCKET_A11Y | APP_SOCKET_IBUS)) && !a->pid_namespace) {
+                        unsigned l = find_key_line(text, section, "sockets");
+                        *ret_line = l ? l : *ret_line;
+                        return reason(ret_reason, "[app %s] sockets a11y and ibus need pid_namespace = yes", a->name);
+                }
         }
         return 0;
 }
@@ -707,6 +727,7 @@ void config_free(struct config *cfg) {
         free(cfg->portal.app);
         free(cfg->portal.url);
         free(cfg->portal.expect);
+        strv_free(cfg->portal.on_online);
         strv_free(cfg->time.callers);
         strv_free(cfg->time.caller_groups);
         free(cfg->time.clock_file);
@@ -761,13 +782,9 @@ int config_load(struct config *cfg, const char *path, char **ret_error) {
         _cleanup_free_ char *text = NULL;
         size_t len;
         *ret_error = NULL;
-        int r = read_file_limited(path, CONFIG_MAX_SIZE, &text, &len);
-        if (r < 0) {
-                if (asprintf(ret_error, "%s: %s", path,
-                             r == -EFBIG ? "file larger than 64 KiB" : strerror(-r)) < 0)
-                        *ret_error = NULL;
+        int r = read_file_reason(path, CONFIG_MAX_SIZE, &text, &len, ret_error);
+        if (r < 0)
                 return r;
-        }
         r = set_string(&cfg->path, path);
         if (r < 0)
                 return r;

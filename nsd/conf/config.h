@@ -52,6 +52,8 @@ enum app_socket {
         APP_SOCKET_PIPEWIRE = 1 << 1,
         APP_SOCKET_PULSE = 1 << 2,
         APP_SOCKET_X11 = 1 << 3,
+        APP_SOCKET_A11Y = 1 << 4,      /* session bus (org.a11y.Bus) + a11y bus, via xdg-dbus-proxy */
+        APP_SOCKET_IBUS = 1 << 5,      /* session bus (IBus and its portal), via xdg-dbus-proxy */
 };
 
 #define CONFIG_MAX_APPS 32
@@ -83,6 +85,8 @@ struct portal_config {
         char *url;             /* NetworkManager's (Fedora's) connectivity check by default */
         char *expect;          /* the body that means "online" */
         unsigned timeout;      /* seconds, for the whole check */
+        strv on_online;        /* run by the desktop user's notification scripts when the
+                                * network is online after a portal (Tor can connect); NULL: none */
 };
 
 /* [time]: who may have nsd set the clock from the check's Date:, and when. */

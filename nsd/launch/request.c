@@ -111,6 +111,14 @@ int request_build_env(const struct app_config *app, const struct target *t, cons
                 if (r == 0 && (app->sockets & APP_SOCKET_WAYLAND) && sb->wayland_display[0])
                         r = strv_pushf(&l, "WAYLAND_DISPLAY=%s", sb->wayland_display);
         }
+        /* The D-Bus proxy's sockets (launch/dbusproxy.h), where the app runs as its caller. */
+        const unsigned proxied = app && sb->runtime_dir[0] && t->uid == sb->caller_uid ? app->sockets : 0;
+        if (r == 0 && (proxied & (APP_SOCKET_A11Y | APP_SOCKET_IBUS)))
+                r = strv_pushf(&l, "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/%u/bus", (unsigned) t->uid);
+        if (r == 0 && (proxied & APP_SOCKET_A11Y))
+                r = strv_pushf(&l, "AT_SPI_BUS_ADDRESS=unix:path=/run/user/%u/at-spi-bus", (unsigned) t->uid);
+        if (r == 0 && (proxied & APP_SOCKET_IBUS))
+                r = strv_push(&l, "IBUS_USE_PORTAL=1");
         if (r == 0 && app && (app->sockets & APP_SOCKET_X11) && sb->x11_display[0])
                 r = strv_pushf(&l, "DISPLAY=:%s", sb->x11_display);
         if (r == 0 && !l)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "launch/creds.h"
+#include "launch/dbusproxy.h"
 #include "launch/pidns.h"
 #include "util.h"
 
@@ -129,15 +130,21 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         const bool in_pidns = status_fd >= 0;
         enum launch_step step = LAUNCH_STEP_START;
         int r;
+        /* sockets = a11y ibus: the buses are found before the view hides them, and the
+         * proxy, inside the view, started once it is made (dbusproxy.h). */
+        struct dbusproxy dp;
+        dbusproxy_open(&req->sandbox, prepared, &dp);
         if ((r = view_finish(&req->sandbox, prepared, &step)) < 0)
                 child_fail(pipe_fd, r, step);
+        if ((r = dbusproxy_start(&req->sandbox, &dp, req->stdio[2])) < 0)
+                child_fail(pipe_fd, r, LAUNCH_STEP_START_THE_DBUS_PROXY);
 
         /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
          * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
         for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, LAUNCH_STEP_SET_UP_STDIO);
-        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1 };
+        int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, dp.ready_fd };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
 

@@ -29,6 +29,7 @@ static const char *const step_names[_LAUNCH_STEP_MAX] = {
         [LAUNCH_STEP_MOUNT_A_PRIVATE_HOME] = "mount a private HOME",
         [LAUNCH_STEP_BIND_THE_RUNTIME_SOCKETS] = "bind the runtime sockets",
         [LAUNCH_STEP_BIND_THE_X11_SOCKET] = "bind the X11 socket",
+        [LAUNCH_STEP_START_THE_DBUS_PROXY] = "start the D-Bus proxy (xdg-dbus-proxy)",
         [LAUNCH_STEP_RECEIVE_THE_REQUEST] = "receive the request",
         [LAUNCH_STEP_SET_UP_STDIO] = "set up stdio",
         [LAUNCH_STEP_EMPTY_THE_CAPABILITY_BOUNDING_SET] = "empty the capability bounding set",

@@ -38,10 +38,10 @@ int dns_load(const char *path, struct dns_config *ret, char **ret_error) {
         _cleanup_free_ char *data = NULL;
         size_t size;
         *ret = (struct dns_config) {};
-        int r = read_file_limited(path, DNS_MAX_SIZE, &data, &size);
+        _cleanup_free_ char *why = NULL;
+        int r = read_file_reason(path, DNS_MAX_SIZE, &data, &size, &why);
         if (r < 0) {
-                if (asprintf(ret_error, "cannot read resolv_conf %s: %s", path,
-                             r == -EFBIG ? "larger than 64 KiB" : strerror(-r)) < 0)
+                if (asprintf(ret_error, "cannot read resolv_conf %s", why ? why : path) < 0)
                         *ret_error = NULL;
                 return r;
         }

@@ -134,9 +134,9 @@ static int preflight(struct net_instance *n, char **ret_error) {
         const struct config *c = n->cfg;
         _cleanup_free_ char *why = NULL;
         struct dns_config dns;
-        int r = dns_load(c->ns.resolv_conf, &dns, &why);
+        int r = dns_load(c->ns.resolv_conf, &dns, ret_error);
         if (r < 0)
-                return fail(ret_error, 0, "%s", why ? why : "cannot read resolv_conf");
+                return *ret_error ? r : fail(ret_error, r, "cannot read resolv_conf");
         dns_config_done(&dns);
 
         r = nft_open(&n->nft_host);

@@ -21,15 +21,6 @@ static inline void route_putp(struct rtnl_route **r) { if (*r) rtnl_route_put(*r
 #define _cleanup_link_ _cleanup_(link_putp)
 #define _cleanup_nladdr_ _cleanup_(nladdr_putp)
 
-static int reason(char *buf, size_t size, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int reason(char *buf, size_t size, int r, const char *fmt, ...) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(buf, size, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
 static int get_link(struct nl_sock *sk, const char *name, struct rtnl_link **ret) {
         int r = rtnl_link_get_kernel(sk, 0, name, ret);
         return r < 0 ? nl_error_to_errno(r) : 0;
@@ -51,49 +42,56 @@ int link_lookup(struct nl_sock *sk, const char *name, int *ret_ifindex, int *ret
         return 0;
 }
 
-int link_ns_adoptable(struct nl_sock *ns_sk, char *ret_name, size_t size) {
+/* fn(link, sk, arg) for each link of sk's namespace, until one returns non-zero: that. */
+static int links_each(struct nl_sock *sk, int (*fn)(struct rtnl_link *l, struct nl_sock *sk, void *arg), void *arg) {
         _cleanup_cache_ struct nl_cache *cache = NULL;
-        int r = rtnl_link_alloc_cache(ns_sk, AF_UNSPEC, &cache);
+        int r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
         if (r < 0)
                 return nl_error_to_errno(r);
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_link *l = (struct rtnl_link *) o;
-                const char *name = rtnl_link_get_name(l);
-                if ((rtnl_link_get_flags(l) & IFF_LOOPBACK) || is_veth(l))
-                        continue;
-                snprintf(ret_name, size, "%s", name ? name : "?");
-                return -EBUSY;
-        }
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
+                if ((r = fn((struct rtnl_link *) o, sk, arg)) != 0)
+                        return r;
         return 0;
 }
 
+struct name_buf {
+        char *buf;
+        size_t size;
+};
+
+static int foreign_link(struct rtnl_link *l, struct nl_sock *sk, void *arg) {
+        const struct name_buf *n = arg;
+        const char *name = rtnl_link_get_name(l);
+        if ((rtnl_link_get_flags(l) & IFF_LOOPBACK) || is_veth(l))
+                return 0;
+        snprintf(n->buf, n->size, "%s", name ? name : "?");
+        return -EBUSY;
+}
+
+int link_ns_adoptable(struct nl_sock *ns_sk, char *ret_name, size_t size) {
+        struct name_buf n = { ret_name, size };
+        return links_each(ns_sk, foreign_link, &n);
+}
+
+static int peer_of(struct rtnl_link *l, struct nl_sock *sk, void *arg) {
+        return is_veth(l) && rtnl_link_get_link(l) == *(const int *) arg;
+}
+
 int link_peer_is_in(struct nl_sock *ns_sk, int host_ifindex) {
-        _cleanup_cache_ struct nl_cache *cache = NULL;
-        int r = rtnl_link_alloc_cache(ns_sk, AF_UNSPEC, &cache);
-        if (r < 0)
+        return links_each(ns_sk, peer_of, &host_ifindex);
+}
+
+static int delete_unless_lo(struct rtnl_link *l, struct nl_sock *sk, void *arg) {
+        if (rtnl_link_get_flags(l) & IFF_LOOPBACK)
+                return 0;
+        int r = rtnl_link_delete(sk, l);
+        if (r < 0 && nl_error_to_errno(r) != -ENODEV && nl_error_to_errno(r) != -ENOENT)
                 return nl_error_to_errno(r);
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_link *l = (struct rtnl_link *) o;
-                if (is_veth(l) && rtnl_link_get_link(l) == host_ifindex)
-                        return 1;
-        }
         return 0;
 }
 
 int link_flush_ns(struct nl_sock *ns_sk) {
-        _cleanup_cache_ struct nl_cache *cache = NULL;
-        int r = rtnl_link_alloc_cache(ns_sk, AF_UNSPEC, &cache);
-        if (r < 0)
-                return nl_error_to_errno(r);
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_link *l = (struct rtnl_link *) o;
-                if (rtnl_link_get_flags(l) & IFF_LOOPBACK)
-                        continue;
-                r = rtnl_link_delete(ns_sk, l);
-                if (r < 0 && nl_error_to_errno(r) != -ENODEV && nl_error_to_errno(r) != -ENOENT)
-                        return nl_error_to_errno(r);
-        }
-        return 0;
+        return links_each(ns_sk, delete_unless_lo, NULL);
 }
 
 int link_delete(struct nl_sock *sk, const char *name) {
@@ -229,7 +227,7 @@ static int verify_addresses(struct nl_sock *sk, int ifindex, const struct ipv4_p
                         others++;
         }
         if (found != 1 || others != 0)
-                return reason(why, size, -EADDRNOTAVAIL, "addresses on %s differ from the configuration", ifname);
+                return reason_into(why, size, -EADDRNOTAVAIL, "addresses on %s differ from the configuration", ifname);
         return 0;
 }
 
@@ -248,7 +246,7 @@ static int verify_routes(struct nl_sock *ns_sk, int ifindex, const struct link_p
                 struct rtnl_nexthop *nh = rtnl_route_get_nnexthops(rt) == 1 ? rtnl_route_nexthop_n(rt, 0) : NULL;
                 int plen = dst ? (int) nl_addr_get_prefixlen(dst) : -1;
                 if (!nh || rtnl_route_nh_get_ifindex(nh) != ifindex || rtnl_route_get_type(rt) != RTN_UNICAST)
-                        return reason(why, size, -EINVAL, "unexpected route in the namespace");
+                        return reason_into(why, size, -EINVAL, "unexpected route in the namespace");
                 struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
                 if (plen == 0 && gw && nl_addr_get_len(gw) == 4 &&
                     memcmp(nl_addr_get_binary_addr(gw), &p->host_address.addr, 4) == 0 && !have_default) {
@@ -262,10 +260,10 @@ static int verify_routes(struct nl_sock *ns_sk, int ifindex, const struct link_p
                         if (ntohl(d) == net)
                                 continue;
                 }
-                return reason(why, size, -EINVAL, "unexpected route in the namespace");
+                return reason_into(why, size, -EINVAL, "unexpected route in the namespace");
         }
         if (!have_default)
-                return reason(why, size, -ENETUNREACH, "default route in the namespace is missing");
+                return reason_into(why, size, -ENETUNREACH, "default route in the namespace is missing");
         return 0;
 }
 
@@ -273,17 +271,17 @@ int link_verify(struct nl_sock *host_sk, struct nl_sock *ns_sk, const struct lin
                 char *why, size_t size) {
         _cleanup_link_ struct rtnl_link *host = NULL, *ns = NULL, *lo = NULL;
         if (get_link(host_sk, p->host_veth, &host) < 0 || !is_veth(host))
-                return reason(why, size, -ENODEV, "host veth %s is missing", p->host_veth);
+                return reason_into(why, size, -ENODEV, "host veth %s is missing", p->host_veth);
         if (get_link(ns_sk, p->ns_veth, &ns) < 0 || !is_veth(ns))
-                return reason(why, size, -ENODEV, "veth %s in the namespace is missing", p->ns_veth);
+                return reason_into(why, size, -ENODEV, "veth %s in the namespace is missing", p->ns_veth);
         if (rtnl_link_get_link(ns) != rtnl_link_get_ifindex(host))
-                return reason(why, size, -ENODEV, "%s is not the peer of %s", p->ns_veth, p->host_veth);
+                return reason_into(why, size, -ENODEV, "%s is not the peer of %s", p->ns_veth, p->host_veth);
         if (rtnl_link_get_group(host) != CLEARNET_LINK_GROUP)
-                return reason(why, size, -EINVAL, "link group of %s changed", p->host_veth);
+                return reason_into(why, size, -EINVAL, "link group of %s changed", p->host_veth);
         if (get_link(ns_sk, "lo", &lo) < 0 || !(rtnl_link_get_flags(lo) & IFF_UP))
-                return reason(why, size, -ENETDOWN, "lo in the namespace is down");
+                return reason_into(why, size, -ENETDOWN, "lo in the namespace is down");
         if (!(rtnl_link_get_flags(host) & IFF_UP) || !(rtnl_link_get_flags(ns) & IFF_UP))
-                return reason(why, size, -ENETDOWN, "the veth pair is down");
+                return reason_into(why, size, -ENETDOWN, "the veth pair is down");
         int r;
         if ((r = verify_addresses(host_sk, rtnl_link_get_ifindex(host), &p->host_address, p->host_veth, why, size)) < 0 ||
             (r = verify_addresses(ns_sk, rtnl_link_get_ifindex(ns), &p->ns_address, p->ns_veth, why, size)) < 0)

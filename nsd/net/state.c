@@ -58,12 +58,16 @@ int state_save(const char *dir, const char *name, const struct nsd_state *s) {
         return save_file(path, s);
 }
 
-int state_remove(const char *dir, const char *name) {
+static int remove_file(const char *dir, const char *name, const char *suffix) {
         char path[PATH_MAX];
-        int r = path_of(path, dir, name, ".state");
+        int r = path_of(path, dir, name, suffix);
         if (r < 0)
                 return r;
         return unlink(path) < 0 && errno != ENOENT ? negative_errno() : 0;
+}
+
+int state_remove(const char *dir, const char *name) {
+        return remove_file(dir, name, ".state");
 }
 
 /* A pid file may be stale (a killed run), and its pid someone else's by now. */
@@ -131,9 +135,5 @@ int pidfile_read(const char *dir, const char *name, pid_t *ret) {
 }
 
 int pidfile_remove(const char *dir, const char *name) {
-        char path[PATH_MAX];
-        int r = path_of(path, dir, name, ".pid");
-        if (r < 0)
-                return r;
-        return unlink(path) < 0 && errno != ENOENT ? negative_errno() : 0;
+        return remove_file(dir, name, ".pid");
 }

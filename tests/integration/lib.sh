@@ -40,7 +40,9 @@
 set -u
 
 IT_NAME=$(basename "$0" .sh)
-IT_DIR=$(cd "$(dirname "$0")" && pwd)
+# The harness's own directory (netsrv.py, pixels.py, ...): the test's, or that of this file
+# for a script elsewhere that sources it (./demo).
+IT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: $IT_NAME needs root (it builds network namespaces)"
@@ -50,7 +52,7 @@ fi
 if [ -z "${CLEARNET_IT_INNER:-}" ]; then
 	export CLEARNET_IT_INNER=1
 	exec unshare --mount --propagation private --pid --fork --kill-child --mount-proc \
-		-- "${BASH:-bash}" "$IT_DIR/$(basename "$0")" "$@"
+		-- "${BASH:-bash}" "$(cd "$(dirname "$0")" && pwd)/$(basename "$0")" "$@"
 	echo "FAIL: cannot re-execute in private namespaces (unshare)"
 	exit 1
 fi

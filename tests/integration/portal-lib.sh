@@ -115,6 +115,33 @@ portal_services_start() {
 	: >"$PORTAL_LOG"
 }
 
+# time_sync_conf CONF CLOCK: append to CONF the time sync's policy: the check as the app
+# portal-check (run as $UC, started by root only), [portal] on $CHECK_URL, and [time]
+# (callers root, threshold 60 s) with the fake clock CLOCK (a file: the machine's clock is
+# never touched)
+time_sync_conf() {
+	cat >>"$1" <<CONF
+
+[app portal-check]
+exec = $PCB
+user = $UC
+callers = root
+args = none
+home = tmpfs
+
+[portal]
+app = portal-check
+url = $CHECK_URL
+expect = OK
+timeout = 5
+
+[time]
+callers = root
+threshold = 60
+clock_file = $2
+CONF
+}
+
 # ---------------------------------------------------------------------------------------
 # Running the check
 

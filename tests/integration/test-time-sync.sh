@@ -20,26 +20,7 @@ portal_services_start
 CLOCK=$T/clock
 conf=$T/cfg/nsd.conf
 run_conf "$conf"
-cat >>"$conf" <<CONF
-
-[app portal-check]
-exec = $PCB
-user = $UC
-callers = root
-args = none
-home = tmpfs
-
-[portal]
-app = portal-check
-url = $CHECK_URL
-expect = OK
-timeout = 5
-
-[time]
-callers = root
-threshold = 60
-clock_file = $CLOCK
-CONF
+time_sync_conf "$conf" "$CLOCK"
 nsd_start "$conf"
 
 raw() { portal_mode "{\"mode\": \"raw\", $1}"; }

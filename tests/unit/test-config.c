@@ -181,6 +181,22 @@ static void test_policy(void) {
                 const struct app_config *b = config_find_app(&cfg, "portal-check");
                 CHECK(b && b->enabled && b->instances == 1 && b->args == APP_ARGS_NONE && b->sockets == 0, "app defaults");
                 CHECK(!config_find_app(&cfg, "nope"), "unknown app");
+                CHECK(!cfg.portal.on_online, "on_online: none by default");
+        }
+        free(err);
+        config_free(&cfg);
+
+        /* sockets = a11y ibus and [portal] on_online, as the desktop scripts read it. */
+        err = NULL;
+        r = load("[portal]\non_online = /usr/bin/tca --connect\n[app x]\nexec = /bin/true\nuser = bob\n"
+                 "sockets = a11y ibus wayland\n", &cfg, &err);
+        CHECK(r == 0, "a11y/ibus and on_online: %s", err ? err : "");
+        if (r == 0) {
+                const struct app_config *x = config_find_app(&cfg, "x");
+                CHECK(x && x->sockets == (APP_SOCKET_A11Y | APP_SOCKET_IBUS | APP_SOCKET_WAYLAND) && x->pid_namespace,
+                      "sockets a11y ibus wayland");
+                CHECK(cfg.portal.on_online && strv_length(cfg.portal.on_online) == 2 &&
+                      strcmp(cfg.portal.on_online[1], "--connect") == 0, "on_online words");
         }
         free(err);
         config_free(&cfg);
@@ -192,7 +208,7 @@ static void test_policy(void) {
                 { "[app x]\nexec = /bin/true\n", "test.conf:1: [app x] has no user" },
                 { "[app x]\nexec = /bin/true\nargs = any\n", "test.conf:3: invalid args 'any' (expected none or url)" },
                 { "[app x]\nexec = /bin/true\nhome = disk\n", "test.conf:3: invalid home 'disk' (expected tmpfs or keep)" },
-                { "[app x]\nexec = /bin/true\nsockets = wayland ssh-agent\n", "test.conf:3: invalid socket 'ssh-agent' (expected wayland, pipewire, pulse or x11)" },
+                { "[app x]\nexec = /bin/true\nsockets = wayland ssh-agent\n", "test.conf:3: invalid socket 'ssh-agent' (expected wayland, pipewire, pulse, x11, a11y or ibus)" },
                 { "[app x]\nexec = /bin/true\nenv = LANG LD_PRELOAD\n", "test.conf:3: invalid variable name (LD_*, PATH, HOME and the like are never passed) 'LD_PRELOAD'" },
                 { "[app x]\nexec = /bin/true\ninstances = -1\n", "test.conf:3: invalid number '-1' (0 to 1024)" },
                 { "[app x]\nexec = /bin/true\nuser = a\n[app x]\nuser = b\n", "test.conf:4: section [app x] appears twice" },
@@ -201,6 +217,9 @@ static void test_policy(void) {
                 { "[app x]\nbogus = 1\n", "test.conf:2: unknown key 'bogus' in [app x]" },
                 { "[run]\nusers = root b@d\n", "test.conf:2: invalid user name 'b@d'" },
                 { "[daemon]\nmax_clients = 0\n", "test.conf:2: max_clients must be at least 1" },
+                { "[app x]\nexec = /bin/true\nuser = bob\nsockets = wayland a11y\npid_namespace = no\n",
+                  "test.conf:4: [app x] sockets a11y and ibus need pid_namespace = yes" },
+                { "[portal]\non_online = tor-assistant\n", "test.conf:2: exec must start with an absolute path" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 err = NULL;

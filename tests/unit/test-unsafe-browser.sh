@@ -231,6 +231,26 @@ tail -n 1 "$FAKE/notify" | grep -qF "shut down" || fail "stop notification: $(ta
 no_tmp_left || fail "success path: files left in TMPDIR"
 ok "success: notifications at start ('not anonymous') and at shutdown, nothing left behind"
 
+# After the browser: the portal check again, in the background, with --after-browser;
+# not after a refusal.
+cat >"$W/fakebin/portal-notify" <<'EOF2'
+#!/bin/sh
+printf '%s\n' "$*" >>"$FAKE/after"
+EOF2
+chmod 0755 "$W/fakebin/portal-notify"
+reset
+ub CLEARNET_PORTAL_NOTIFY="$W/fakebin/portal-notify"
+i=0
+while [ ! -s "$FAKE/after" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$RC" -eq 0 ] && [ "$(cat "$FAKE/after" 2>/dev/null)" = --after-browser ] ||
+	fail "after the browser: status $RC, the check ran as '$(cat "$FAKE/after" 2>/dev/null)'"
+ok "after the browser closed: CLEARNET_PORTAL_NOTIFY --after-browser, our status still the browser's"
+reset "enabled=no running=0 limit=1 dns_servers=1 online=yes"
+ub CLEARNET_PORTAL_NOTIFY="$W/fakebin/portal-notify"
+sleep 0.5
+[ "$RC" -eq 125 ] && [ ! -e "$FAKE/after" ] || fail "refused: status $RC, after-browser check '$(cat "$FAKE/after" 2>/dev/null)'"
+ok "refused: no after-the-browser check"
+
 reset
 ub
 [ "$RC" -eq 0 ] && grep -qxF "launch [--app] [unsafe-browser]" "$FAKE/launched" ||
