@@ -18,8 +18,23 @@ struct ipv4_prefix {
         uint8_t prefixlen;
 };
 
+/* What a namespace offers: the clearnet kind (NAT out to the internet), or only some of
+ * the host's loopback TCP ports (Tor's), as 127.0.0.1:PORT inside, and nothing else. */
+enum ns_kind { NS_KIND_INTERNET, NS_KIND_TOR_PORTS };
+
+#define CONFIG_MAX_NAMESPACES 8
+#define CONFIG_MAX_EXPOSE 8
+#define CONFIG_NS_NAME_MAX 15
+
+struct port_list {
+        uint16_t port[CONFIG_MAX_EXPOSE];
+        unsigned n;
+};
+
 struct namespace_config {
         char *name;            /* also the file name under netns_dir */
+        enum ns_kind kind;
+        struct port_list expose;  /* tor-ports: the host's loopback ports offered inside */
         char *netns_dir;
         char *host_veth;
         char *ns_veth;
@@ -29,6 +44,7 @@ struct namespace_config {
         char *resolv_conf;
         char *etc_netns_dir;   /* where `ip netns exec` looks for per-netns /etc files */
         bool keep_on_exit;
+        unsigned seen;         /* keys set in a [namespace NAME] section, for duplicates */
 };
 
 struct daemon_config {
@@ -76,6 +92,7 @@ struct app_config {
         unsigned sockets;      /* enum app_socket bits */
         strv env;              /* variable names passed through from the caller */
         bool pid_namespace;
+        char *namespace;       /* the [namespace NAME] it runs in; NULL: the clearnet one */
         unsigned seen;         /* keys set, for duplicates */
 };
 
@@ -99,7 +116,9 @@ struct time_config {
 
 struct config {
         char *path;
-        struct namespace_config ns;
+        struct namespace_config ns;    /* [namespace]: the clearnet one */
+        struct namespace_config more_ns[CONFIG_MAX_NAMESPACES];  /* [namespace NAME] */
+        size_t n_more_ns;
         struct daemon_config daemon;
         struct run_config run;
         struct portal_config portal;
@@ -109,6 +128,14 @@ struct config {
 };
 
 const struct app_config *config_find_app(const struct config *cfg, const char *name);
+/* The namespace called name; NULL or the clearnet one's name: cfg->ns. NULL if none. */
+const struct namespace_config *config_find_namespace(const struct config *cfg, const char *name);
+/* The namespace an app runs in (a command: the clearnet one). */
+const struct namespace_config *config_app_namespace(const struct config *cfg, const struct app_config *app);
+/* Every namespace, the clearnet one first: i from 0 to config_n_namespaces() - 1. */
+size_t config_n_namespaces(const struct config *cfg);
+const struct namespace_config *config_namespace(const struct config *cfg, size_t i);
+const char *ns_kind_name(enum ns_kind kind);
 
 /* Fill *cfg with the defaults. */
 int config_init(struct config *cfg);

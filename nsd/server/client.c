@@ -130,6 +130,7 @@ static void reply_status(struct client *c, const struct app_config *app, const s
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = server_base_request(s);
+        sr.netns_fd = server_net_for(s, app)->netns_fd;
         sr.cwd = req->cwd;
         sr.stdio = fds;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
@@ -167,6 +168,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
         struct spawn_request sr = server_base_request(s);
+        sr.netns_fd = server_net_for(s, app)->netns_fd;
         sr.cwd = t->home;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
         char **argv = NULL, **envp = NULL;

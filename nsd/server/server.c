@@ -102,8 +102,16 @@ static void server_free(struct server *s) {
         closep(&s->listen_fd);
 }
 
-int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd) {
-        *s = (struct server) { .cfg = cfg, .net = net, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
+struct net_instance *server_net_for(const struct server *s, const struct app_config *app) {
+        const struct namespace_config *ns = config_app_namespace(s->cfg, app);
+        for (size_t i = 0; i < s->n_nets; i++)
+                if (s->nets[i].ns == ns)
+                        return &s->nets[i];
+        return s->net;
+}
+
+int server_open(struct server *s, const struct config *cfg, struct net_instance *nets, size_t n_nets, int sigfd) {
+        *s = (struct server) { .cfg = cfg, .net = &nets[0], .nets = nets, .n_nets = n_nets, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
                                .pidns_fd = -1, .spare = SPARE_NONE };
         /* Spares make commands; no one may run one, no spare. */
         s->use_spare = cfg->run.pid_namespace && ((cfg->run.users && cfg->run.users[0]) ||
@@ -243,11 +251,13 @@ static int handle_signal(struct server *s) {
         if (si.ssi_signo == SIGHUP) {
                 notify_send("RELOADING=1");
                 log_info("SIGHUP: re-reading the DNS file and re-checking everything");
-                (void) net_instance_reconcile(s->net);
+                for (size_t i = 0; i < s->n_nets; i++)
+                        (void) net_instance_reconcile(&s->nets[i]);
                 /* What it made ahead may be stale now; a new one comes with the next round. */
                 spare_discard(&s->spare);
                 notify_send("READY=1");
-                net_instance_idle(s->net);
+                for (size_t i = 0; i < s->n_nets; i++)
+                        net_instance_idle(&s->nets[i]);
                 return 0;
         }
         log_info("%s: stopping", strsignal((int) si.ssi_signo));
@@ -255,7 +265,7 @@ static int handle_signal(struct server *s) {
 }
 
 int server_run(struct server *s) {
-        size_t cap = 3 + SPARE_WATCHES + CLIENT_WATCHES * s->n_slots;
+        size_t cap = 2 + s->n_nets + SPARE_WATCHES + CLIENT_WATCHES * s->n_slots;
         _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
         _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
         _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
@@ -269,10 +279,12 @@ int server_run(struct server *s) {
                 pfd[n] = (struct pollfd) { .fd = s->sigfd, .events = POLLIN };
                 slot_of[n++] = SLOT_SIGNAL;
                 /* Changes on the host (routes, links, nftables): the fence is repaired. */
-                if (net_instance_event_fd(s->net) >= 0) {
-                        pfd[n] = (struct pollfd) { .fd = net_instance_event_fd(s->net), .events = POLLIN };
-                        slot_of[n++] = SLOT_NET;
-                }
+                for (size_t i = 0; i < s->n_nets; i++)
+                        if (net_instance_event_fd(&s->nets[i]) >= 0) {
+                                pfd[n] = (struct pollfd) { .fd = net_instance_event_fd(&s->nets[i]), .events = POLLIN };
+                                kind_of[n] = (int) i;
+                                slot_of[n++] = SLOT_NET;
+                        }
                 if (now_ms() >= s->listen_paused_until_ms) {
                         pfd[n] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
                         slot_of[n++] = SLOT_LISTEN;
@@ -310,7 +322,7 @@ int server_run(struct server *s) {
                                 continue;
                         }
                         if (slot_of[i] == SLOT_NET) {
-                                net_instance_handle_events(s->net);
+                                net_instance_handle_events(&s->nets[kind_of[i]]);
                                 continue;
                         }
                         if (slot_of[i] == SLOT_SPARE) {

@@ -52,7 +52,9 @@ struct client {
 
 struct server {
         const struct config *cfg;
-        struct net_instance *net;
+        struct net_instance *net;       /* the clearnet namespace: nets[0] */
+        struct net_instance *nets;      /* every namespace, the clearnet one first */
+        size_t n_nets;
         int listen_fd;
         int sigfd;
         struct sock_fprog seccomp;      /* every launch's filter, compiled once */
@@ -72,7 +74,9 @@ struct server {
         unsigned log_count, log_suppressed;
 };
 
-int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd);
+int server_open(struct server *s, const struct config *cfg, struct net_instance *nets, size_t n_nets, int sigfd);
+/* The instance keeping the namespace an app runs in (a command: the clearnet one). */
+struct net_instance *server_net_for(const struct server *s, const struct app_config *app);
 /* Serve until SIGTERM or SIGINT; SIGHUP repairs the namespace. */
 int server_run(struct server *s);
 /* End every launched tree (SIGTERM, then SIGKILL), close everything, remove the socket. */

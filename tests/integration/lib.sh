@@ -788,3 +788,72 @@ expect_unreachable() {
 	expect_no_tcp "$1" "http://$2:8080/" "$3: no TCP"
 	expect_no_udp "$1" "$2" 7 "$3: no UDP"
 }
+
+# ---------------------------------------------------------------------------------------
+# Tails' Tor-only namespaces (issue 15): kind = tor-ports, each offering some of the host's
+# loopback ports (stand-ins for Tor's SOCKS 9050 and control-port filter 951) as
+# 127.0.0.1:PORT inside, and nothing else.
+#
+#   tbb 10.200.1.0/30 (9050 951)   onioncircs 10.200.1.4/30 (951)
+#   tca 10.200.1.8/30 (951)        onionshare 10.200.1.12/30 (9050 951)
+#   (the clearnet one is 10.200.1.16/30)
+TOR_MARKER=clearnet-it-tor-$RANDOM$RANDOM
+TOR_NAMESPACES="tbb onioncircs tca onionshare"
+declare -A TOR_EXPOSE=([tbb]="9050 951" [onioncircs]="951" [tca]="951" [onionshare]="9050 951")
+declare -A TOR_NET=([tbb]=0 [onioncircs]=4 [tca]=8 [onionshare]=12)
+tor_host_addr() { echo "10.200.1.$((TOR_NET[$1] + 1))"; }
+tor_ns_addr() { echo "10.200.1.$((TOR_NET[$1] + 2))"; }
+in_ns() { local name=$1; shift; run_in "$(clear_nsf "$name")" "$@"; }
+
+# tor_conf_append FILE: the four tor-ports sections
+tor_conf_append() {
+	local name
+	for name in $TOR_NAMESPACES; do
+		cat >>"$1" <<EOF
+
+[namespace $name]
+kind = tor-ports
+expose = ${TOR_EXPOSE[$name]}
+host_veth = veth-$name
+host_address = $(tor_host_addr "$name")/30
+ns_address = $(tor_ns_addr "$name")/30
+EOF
+	done
+}
+
+# tor_services_start: on the host's loopback, the stand-in Tor ports (9050, 951: they
+# answer $TOR_MARKER) and Tor's other ports that must stay closed (9052, 9040, 9051: they
+# answer $HOST_MARKER); and 9050 on the uplink address (a Tor listening there is not the
+# namespace's). Each logs who connects.
+tor_services_start() {
+	bg tor-srv "$HOST" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/tor.log" --marker "$TOR_MARKER" \
+		--tcp 127.0.0.1:9050 --tcp 127.0.0.1:951
+	bg tor-other "$HOST" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/tor-other.log" --marker "$HOST_MARKER" \
+		--tcp 127.0.0.1:9052 --tcp 127.0.0.1:9040 --tcp 127.0.0.1:9051 --tcp 192.0.2.1:9050 \
+		--udp 127.0.0.1:9050 --udp 127.0.0.1:5353
+	wait_listen "$HOST" tcp 127.0.0.1 951
+	wait_listen "$HOST" tcp 127.0.0.1 9050
+	wait_listen "$HOST" tcp 192.0.2.1 9050
+	wait_listen "$HOST" udp 127.0.0.1 5353
+	expect_http "$HOST" http://127.0.0.1:9050/ "$TOR_MARKER" "harness: the host reaches its stand-in Tor on 127.0.0.1:9050"
+}
+
+# expect_dns_blocked NSFILE SERVER DESC: a real DNS query to SERVER:53 gets no answer and
+# dnsmasq (which logs every query) sees nothing
+expect_dns_blocked() {
+	local nsf=$1 server=$2 desc=$3 before after out
+	before=$(wc -l <"$T/logs/dnsmasq.log")
+	out=$(run_in "$nsf" "$PYTHON" -c '
+import socket, sys
+q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x04test\x00\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+try:
+    s.sendto(q, (sys.argv[1], 53)); s.recvfrom(512)
+except OSError as e:
+    print("no answer:", e); sys.exit(1)
+print("answered"); sys.exit(0)' "$server" 2>&1) && fail "$desc: DNS server $server answered"
+	sleep 0.2
+	after=$(wc -l <"$T/logs/dnsmasq.log")
+	[ "$before" = "$after" ] || fail "$desc: no answer, but dnsmasq saw the query"
+	ok "$desc ($out)"
+}
