@@ -127,6 +127,40 @@ static void reply_status(struct client *c, const struct app_config *app, const s
         (void) proto_send_reply(c->fd, &reply);
 }
 
+/* Which namespaces there are, and what runs in each: the caller's own programs (root's:
+ * everyone's) by name, the others counted only. */
+static void reply_namespaces(struct client *c, const struct caller *who, const struct server *s) {
+        struct proto_reply reply = { .type = PROTO_MSG_NAMESPACES };
+        size_t n = s->n_nets < PROTO_NAMESPACES_MAX ? s->n_nets : PROTO_NAMESPACES_MAX;
+        reply.namespaces.n = (uint32_t) n;
+        for (size_t i = 0; i < n; i++) {
+                const struct namespace_config *ns = s->nets[i].ns;
+                typeof(reply.namespaces.ns[0]) *out = &reply.namespaces.ns[i];
+                snprintf(out->name, sizeof out->name, "%s", ns->name);
+                out->kind = ns->kind == NS_KIND_TOR_PORTS ? PROTO_NS_TOR_PORTS : PROTO_NS_INTERNET;
+                out->nports = ns->expose.n;
+                memcpy(out->ports, ns->expose.port, sizeof out->ports);
+        }
+        for (size_t i = 0; i < s->n_slots; i++) {
+                const struct client *o = &s->clients[i];
+                if ((o->state != CLIENT_STARTING && o->state != CLIENT_RUNNING && o->state != CLIENT_ORPHAN) || o->pid <= 0)
+                        continue;
+                size_t k = (size_t) (server_net_for(s, o->app) - s->nets);
+                if (k >= n)
+                        continue;
+                reply.namespaces.ns[k].running++;
+                if ((who->uid != 0 && o->uid != who->uid) || reply.namespaces.m >= PROTO_PROGRAMS_MAX)
+                        continue;
+                typeof(reply.namespaces.programs[0]) *p = &reply.namespaces.programs[reply.namespaces.m++];
+                *p = (typeof(*p)) { .ns = (uint32_t) k, .pid = o->pid, .uid = o->uid };
+                snprintf(p->what, sizeof p->what, "%s", o->app ? o->app->name : o->command[0] ? o->command : "?");
+                for (char *q = p->what; *q; q++)
+                        if (*q < 0x20 || *q > 0x7e)
+                                *q = '?';
+        }
+        (void) proto_send_reply(c->fd, &reply);
+}
+
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = server_base_request(s);
@@ -256,6 +290,12 @@ static void handle_request(struct server *s, struct client *c) {
                 snprintf(msg, sizeof msg, "cannot identify the caller");
         } else
                 code = policy_decide(s->cfg, &s->users, &who, &req, &app, &t, msg, sizeof msg);
+        if (code == 0 && req.kind == PROTO_REQUEST_NAMESPACES) {
+                reply_namespaces(c, &who, s);
+                client_free(c);
+                proto_request_done(&req);
+                return;
+        }
         if (code == 0 && req.kind == PROTO_REQUEST_STATUS) {
                 reply_status(c, app, s);
                 client_free(c);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "clearnet/protocol.h"
@@ -99,7 +100,7 @@ static char *seed_argv[] = { "/usr/bin/curl", "-sS", "", "https://example.org/" 
 static char *seed_env[] = { "LANG=C.UTF-8", "TERM=xterm", "EMPTY=" };
 static char *seed_extra[] = { "https://example.org/" };
 
-enum { REQUEST_SEEDS = 6, REPLY_SEEDS = 7 };
+enum { REQUEST_SEEDS = 7, REPLY_SEEDS = 8 };
 
 static int seed_request(size_t i, struct proto_request *ret) {
         const struct proto_request seeds[REQUEST_SEEDS] = {
@@ -111,6 +112,7 @@ static int seed_request(size_t i, struct proto_request *ret) {
                   .envc = 1, .env = seed_env, .cwd = "/" },
                 { .kind = PROTO_REQUEST_STATUS, .app = "unsafe-browser" },
                 { .kind = PROTO_REQUEST_TIME_SYNC, .app = "" },
+                { .kind = PROTO_REQUEST_NAMESPACES, .app = "" },
         };
         if (i >= REQUEST_SEEDS)
                 return -ENOENT;
@@ -127,6 +129,23 @@ static int seed_reply(size_t i, struct proto_reply *ret) {
         case 4: proto_reply_error(ret, PROTO_ERROR_NOT_FOUND, NULL); return 0;
         case 5: proto_reply_status(ret, true, 1, 1); return 0;
         case 6: proto_reply_time(ret, PROTO_TIME_PORTAL, false, 1795600000u, -7200, "http://portal.example/"); return 0;
+        case 7:
+                *ret = (struct proto_reply) { .type = PROTO_MSG_NAMESPACES };
+                ret->namespaces.n = 2;
+                snprintf(ret->namespaces.ns[0].name, sizeof ret->namespaces.ns[0].name, "clearnet");
+                ret->namespaces.ns[0].kind = PROTO_NS_INTERNET;
+                ret->namespaces.ns[0].running = 1;
+                snprintf(ret->namespaces.ns[1].name, sizeof ret->namespaces.ns[1].name, "tbb");
+                ret->namespaces.ns[1].kind = PROTO_NS_TOR_PORTS;
+                ret->namespaces.ns[1].nports = 2;
+                ret->namespaces.ns[1].ports[0] = 9050;
+                ret->namespaces.ns[1].ports[1] = 951;
+                ret->namespaces.m = 1;
+                ret->namespaces.programs[0].ns = 1;
+                ret->namespaces.programs[0].pid = 4242;
+                ret->namespaces.programs[0].uid = 1000;
+                snprintf(ret->namespaces.programs[0].what, sizeof ret->namespaces.programs[0].what, "tor-browser");
+                return 0;
         default: return -ENOENT;
         }
 }
