@@ -448,16 +448,21 @@ static int repair_after(struct net_instance *n, unsigned what, char **ret_error)
                 if (link_verify(n->host_sk, n->ns_sk, &p, why, sizeof why) < 0)
                         return net_instance_reconcile(n) < 0 ? -EIO : 1;
         }
-        int changed = refresh_paths(n), r;
+        int changed = refresh_paths(n), r = 0;
         if (changed < 0)
                 return fail(ret_error, changed, "cannot read the host's routes and addresses");
-        /* The table inside first: it holds while the host's is replaced. */
-        if (changed && (r = in_ns(n, apply_ns_table, ret_error)) < 0)
-                return *ret_error ? r : fail(ret_error, r, "cannot enter namespace '%s'", n->ns->name);
-        if (!changed && !(what & MONITOR_TABLE))
-                return 0;
-        if ((r = apply_table(n, true, &n->host_listing, ret_error)) < 0)
+        /* The table inside first: it holds while the host's is replaced. But the host's,
+         * the fence that counts, is loaded even when the one inside cannot be. */
+        _cleanup_free_ char *inner_error = NULL;
+        int inner = changed ? in_ns(n, apply_ns_table, &inner_error) : 0;
+        if ((changed || (what & MONITOR_TABLE)) && (r = apply_table(n, true, &n->host_listing, ret_error)) < 0)
                 return r;
+        if (inner < 0 && inner_error) {
+                *ret_error = TAKE_PTR(inner_error);
+                return inner;
+        }
+        if (inner < 0)
+                return fail(ret_error, inner, "cannot enter namespace '%s'", n->ns->name);
         return changed || r > 0;
 }
 
@@ -473,9 +478,11 @@ void net_instance_handle_events(struct net_instance *n) {
         uint64_t start = now_ms();
         _cleanup_free_ char *why = NULL;
         int r = repair_after(n, what, &why);
-        if (r < 0 && why)
-                log_error("repair after a change on the host failed: %s; will try again at the next change or SIGHUP", why);
-        else if (r > 0)
+        if (r < 0) {
+                if (why)
+                        log_error("repair after a change on the host failed: %s; trying again", why);
+                monitor_retry(&n->monitor, what);
+        } else if (r > 0)
                 log_info("host change handled in %llu ms", (unsigned long long) (now_ms() - start));
         close_nft(n);
 }

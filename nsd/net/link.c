@@ -321,17 +321,19 @@ int link_find_overlap(struct nl_sock *host_sk, struct nl_sock *ns_sk, const stru
         return 0;
 }
 
+bool link_route_is_main_default(struct rtnl_route *rt) {
+        struct nl_addr *dst = rtnl_route_get_dst(rt);
+        return rtnl_route_get_family(rt) == AF_INET && rtnl_route_get_table(rt) == RT_TABLE_MAIN &&
+               rtnl_route_get_type(rt) == RTN_UNICAST && (!dst || nl_addr_get_prefixlen(dst) == 0);
+}
+
 int link_has_default_route(struct nl_sock *sk) {
         _cleanup_cache_ struct nl_cache *cache = NULL;
         int r = rtnl_route_alloc_cache(sk, AF_INET, 0, &cache);
         if (r < 0)
                 return nl_error_to_errno(r);
-        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-                struct rtnl_route *rt = (struct rtnl_route *) o;
-                struct nl_addr *dst = rtnl_route_get_dst(rt);
-                if (rtnl_route_get_table(rt) == RT_TABLE_MAIN && rtnl_route_get_type(rt) == RTN_UNICAST &&
-                    (!dst || nl_addr_get_prefixlen(dst) == 0))
+        for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o))
+                if (link_route_is_main_default((struct rtnl_route *) o))
                         return 1;
-        }
         return 0;
 }

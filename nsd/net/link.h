@@ -9,6 +9,7 @@
 #include "conf/config.h"
 
 struct nl_sock;
+struct rtnl_route;
 
 /* Link group of every clearnet host veth: the forward guard of each instance lets the
  * traffic of the others through (each instance polices its own veth). */
@@ -45,5 +46,7 @@ int link_configure(struct nl_sock *host_sk, struct nl_sock *ns_sk, const struct 
 int link_find_overlap(struct nl_sock *host_sk, struct nl_sock *ns_sk, const struct ipv4_prefix *net,
                       char *ret_desc, size_t size);
 int link_set_up(struct nl_sock *sk, const char *name);
+/* A unicast IPv4 route to 0.0.0.0/0 in the main table? */
+bool link_route_is_main_default(struct rtnl_route *rt);
 /* Does the namespace of sk have an IPv4 default route (is the machine on a network)? */
 int link_has_default_route(struct nl_sock *sk);

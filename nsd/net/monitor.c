@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "net/monitor.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -74,31 +73,33 @@ void monitor_close(struct monitor *m) {
         m->pending = 0;
 }
 
-/* The string attribute type of the message's attributes after hdrlen bytes, or NULL. */
-static const char *string_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type) {
-        if (h->nlmsg_len < NLMSG_LENGTH(hdrlen))
-                return NULL;
-        const struct rtattr *a = (const struct rtattr *) ((const char *) NLMSG_DATA(h) + NLMSG_ALIGN(hdrlen));
-        int len = (int) (h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(hdrlen)));
-        for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
-                if ((a->rta_type & NLA_TYPE_MASK) != type)
-                        continue;
-                size_t n = RTA_PAYLOAD(a);
-                const char *s = RTA_DATA(a);
-                return n > 0 && memchr(s, '\0', n) ? s : NULL;
-        }
-        return NULL;
-}
-
-static const void *fixed_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type, size_t size) {
-        if (h->nlmsg_len < NLMSG_LENGTH(hdrlen))
+/* The first attribute of that type after the message's hdrlen-byte header, with its
+ * payload's length; NULL when there is none (or the message is too short for its header). */
+static const void *find_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type, size_t *ret_len) {
+        if (h->nlmsg_len < NLMSG_LENGTH(NLMSG_ALIGN(hdrlen)))
                 return NULL;
         const struct rtattr *a = (const struct rtattr *) ((const char *) NLMSG_DATA(h) + NLMSG_ALIGN(hdrlen));
         int len = (int) (h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(hdrlen)));
         for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
-                if ((a->rta_type & NLA_TYPE_MASK) == type && RTA_PAYLOAD(a) >= size)
+                if ((a->rta_type & NLA_TYPE_MASK) == type) {
+                        *ret_len = RTA_PAYLOAD(a);
                         return RTA_DATA(a);
+                }
         return NULL;
+}
+
+/* A NUL-terminated string attribute, or NULL. */
+static const char *string_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type) {
+        size_t n = 0;
+        const char *s = find_attr(h, hdrlen, type, &n);
+        return s && n > 0 && memchr(s, '\0', n) ? s : NULL;
+}
+
+/* An attribute of at least size bytes, or NULL. */
+static const void *fixed_attr(const struct nlmsghdr *h, size_t hdrlen, unsigned short type, size_t size) {
+        size_t n = 0;
+        const void *p = find_attr(h, hdrlen, type, &n);
+        return p && n >= size ? p : NULL;
 }
 
 static unsigned route_event(const struct nlmsghdr *h, const struct monitor_target *t) {
@@ -135,22 +136,16 @@ static unsigned route_event(const struct nlmsghdr *h, const struct monitor_targe
 }
 
 /* Every object message names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
- * NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). A batch ends with NEWGEN, which names the process
- * that committed it: nsd's own repairs are not news. */
-static unsigned nft_event(struct monitor *m, const struct nlmsghdr *h, const struct monitor_target *t) {
+ * NFTA_RULE_TABLE, NFTA_SET_TABLE, ...). nsd's own transactions come back too: the check
+ * that follows finds the table as listed and changes nothing. (The pid in the batch's
+ * NEWGEN is not trusted to tell them apart: it is the initial PID namespace's, and nsd's
+ * own may be another's.) */
+static unsigned nft_event(const struct nlmsghdr *h, const struct monitor_target *t) {
         if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
                 return 0;
         const struct nfgenmsg *g = NLMSG_DATA(h);
-        if (NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWGEN) {
-                const uint32_t *pid = fixed_attr(h, sizeof *g, NFTA_GEN_PROC_PID, sizeof *pid);
-                bool foreign = m->batch_ours && (!pid || (pid_t) ntohl(*pid) != getpid());
-                m->batch_ours = false;
-                return foreign ? MONITOR_TABLE : 0;
-        }
         const char *table = string_attr(h, sizeof *g, NFTA_TABLE_NAME);
-        if (g->nfgen_family == NFPROTO_INET && table && STREQ(table, t->table))
-                m->batch_ours = true;
-        return 0;
+        return g->nfgen_family == NFPROTO_INET && table && STREQ(table, t->table) ? MONITOR_TABLE : 0;
 }
 
 /* Read up to MONITOR_READS datagrams; each message goes to one of the parsers above. */
@@ -169,7 +164,7 @@ static unsigned drain(struct monitor *m, int fd, const struct monitor_target *t)
                 for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
                         if (h->nlmsg_type == NLMSG_OVERRUN)
                                 return MONITOR_ALL;
-                        seen |= fd == m->route_fd ? route_event(h, t) : nft_event(m, h, t);
+                        seen |= fd == m->route_fd ? route_event(h, t) : nft_event(h, t);
                 }
         }
         return seen;
@@ -188,6 +183,11 @@ static void arm(struct monitor *m, uint64_t at_ms) {
                 .it_value = { .tv_sec = (time_t) (at_ms / 1000), .tv_nsec = (long) (at_ms % 1000) * 1000000 },
         };
         (void) timerfd_settime(m->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+void monitor_retry(struct monitor *m, unsigned what) {
+        m->pending |= what;
+        arm(m, now_ms() + MONITOR_RETRY_MS);
 }
 
 unsigned monitor_take(struct monitor *m) {

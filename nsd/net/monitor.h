@@ -4,7 +4,6 @@
  * without blocking, behind one epoll fd for the server's poll loop. Also the rate limit of
  * the repairs that follow, so that an event storm cannot keep nsd busy. */
 #pragma once
-#include <stdbool.h>
 #include <stdint.h>
 
 enum {
@@ -17,6 +16,8 @@ enum {
 /* Repairs right away, per second; beyond that one every MONITOR_SPACING_MS. */
 #define MONITOR_BURST 20
 #define MONITOR_SPACING_MS 100
+/* A repair that failed is tried again after this. */
+#define MONITOR_RETRY_MS 1000
 
 struct monitor {
         int epoll_fd;           /* the one fd to poll: the two sockets and the timer */
@@ -24,7 +25,6 @@ struct monitor {
         int nft_fd;
         int timer_fd;           /* a repair held back by the rate limit */
         unsigned pending;       /* MONITOR_* seen and not repaired yet */
-        bool batch_ours;        /* the nftables batch being read touched our table */
         uint64_t window_ms;     /* the second in which repairs counts */
         unsigned repairs;
         uint64_t last_ms;       /* the last repair */
@@ -47,3 +47,5 @@ void monitor_read(struct monitor *m, const struct monitor_target *t);
 /* Pending work that may be repaired now; 0 when none, or when the rate limit holds it
  * back (then the timer wakes the poll loop when it may). Clears m->pending. */
 unsigned monitor_take(struct monitor *m);
+/* A repair of what failed: try it again a while later. */
+void monitor_retry(struct monitor *m, unsigned what);

@@ -70,12 +70,6 @@ static bool may_be_uplink(struct nl_cache *links, int ifindex, const char *host_
         return ok;
 }
 
-static bool is_main_default(struct rtnl_route *rt) {
-        struct nl_addr *dst = rtnl_route_get_dst(rt);
-        return rtnl_route_get_family(rt) == AF_INET && rtnl_route_get_table(rt) == RT_TABLE_MAIN &&
-               rtnl_route_get_type(rt) == RTN_UNICAST && (!dst || nl_addr_get_prefixlen(dst) == 0);
-}
-
 static int read_uplinks(struct nl_sock *sk, struct nl_cache *links, const char *host_veth, struct net_paths *p) {
         _cleanup_cache_ struct nl_cache *routes = NULL;
         int r = rtnl_route_alloc_cache(sk, AF_INET, 0, &routes);
@@ -83,7 +77,7 @@ static int read_uplinks(struct nl_sock *sk, struct nl_cache *links, const char *
                 return nl_error_to_errno(r);
         for (struct nl_object *o = nl_cache_get_first(routes); o; o = nl_cache_get_next(o)) {
                 struct rtnl_route *rt = (struct rtnl_route *) o;
-                if (!is_main_default(rt))
+                if (!link_route_is_main_default(rt))
                         continue;
                 /* Every next hop of a multipath default counts; a dead one does not. */
                 int nhs = rtnl_route_get_nnexthops(rt);

@@ -684,6 +684,15 @@ MVNS=/run/netns/mvns
 CTR_MARKER=LEAK-container-service
 MV_MARKER=LEAK-macvlan-service
 
+# serve_marker NAME NSFILE MARKER: a listener in NSFILE on TCP :8080 and UDP :7 that
+# answers MARKER and logs to $T/obs/NAME.log
+serve_marker() {
+	bg "$1-srv" "$2" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/$1.log" --marker "$3" \
+		--tcp 0.0.0.0:8080 --udp 0.0.0.0:7
+	wait_listen "$2" tcp 0.0.0.0 8080
+	wait_listen "$2" udp 0.0.0.0 7
+}
+
 # topo_veth_uplink: the host is itself a container or a VM guest wired with a veth: its
 # uplink is the veth upl-port, no bridge. Call right after topo_setup.
 topo_veth_uplink() {
@@ -710,10 +719,7 @@ topo_docker() {
 		run_in "$CTR" ip addr add 172.17.0.2/16 dev eth0 &&
 		run_in "$CTR" ip link set eth0 up &&
 		run_in "$CTR" ip route add default via 172.17.0.1 || fail "container behind docker0"
-	bg ctr-srv "$CTR" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/ctr.log" --marker "$CTR_MARKER" \
-		--tcp 0.0.0.0:8080 --udp 0.0.0.0:7
-	wait_listen "$CTR" tcp 0.0.0.0 8080
-	wait_listen "$CTR" udp 0.0.0.0 7
+	serve_marker ctr "$CTR" "$CTR_MARKER"
 }
 
 # topo_macvlan: a namespace on a macvlan (bridge mode) of the host, which reaches it
@@ -733,10 +739,7 @@ topo_macvlan() {
 		run_in "$MVNS" ip addr add 172.18.0.2/24 dev mv0 &&
 		run_in "$MVNS" ip link set mv0 up &&
 		run_in "$MVNS" ip route add default via 172.18.0.1 || fail "macvlan namespace"
-	bg mv-srv "$MVNS" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/mv.log" --marker "$MV_MARKER" \
-		--tcp 0.0.0.0:8080 --udp 0.0.0.0:7
-	wait_listen "$MVNS" tcp 0.0.0.0 8080
-	wait_listen "$MVNS" udp 0.0.0.0 7
+	serve_marker mv "$MVNS" "$MV_MARKER"
 }
 
 # topo_second_uplink: a second link from the host to the internet (a veth, upl2), with no
@@ -789,6 +792,21 @@ expect_unreachable() {
 	expect_no_udp "$1" "$2" 7 "$3: no UDP"
 }
 
+# expect_fenced PHASE ADDR...: each ADDR unreachable from the clearnet namespace (as
+# expect_unreachable); then again with the namespace's own table removed, as root inside
+# can remove it, so that nsd's host side alone must hold. The table stays removed.
+expect_fenced() {
+	local phase=$1 a
+	shift
+	for a in "$@"; do
+		expect_unreachable "$(clear_nsf)" "$a" "$phase: $a"
+	done
+	in_clear nft delete table inet "$NFT_TABLE" || fail "$phase: cannot delete the namespace's table"
+	[ -z "$(in_clear nft list ruleset)" ] || fail "$phase: the namespace still has rules"
+	for a in "$@"; do
+		expect_unreachable "$(clear_nsf)" "$a" "$phase, no table inside: $a"
+	done
+}
 # ---------------------------------------------------------------------------------------
 # Tails' Tor-only namespaces (issue 15): kind = tor-ports, each offering some of the host's
 # loopback ports (stand-ins for Tor's SOCKS 9050 and control-port filter 951) as
