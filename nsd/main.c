@@ -9,6 +9,7 @@
 
 #include "conf/config.h"
 #include "net/instance.h"
+#include "net/usernet.h"
 #include "launch/creds.h"
 #include "launch/syscall-filter.h"
 #include "launch/view.h"
@@ -75,7 +76,9 @@ static int end_all(struct net_instance *nets, size_t count) {
                 struct net_instance *n = &nets[i];
                 _cleanup_free_ char *err = NULL;
                 int q = 0;
-                if (n->ns->keep_on_exit)
+                if (n->ns->per_user)
+                        ;       /* each user's: the server removed them */
+                else if (n->ns->keep_on_exit)
                         log_info("keep_on_exit = yes: leaving namespace '%s' in place", n->ns->name);
                 else if ((q = net_instance_teardown(n, &err)) < 0)
                         log_error("teardown of '%s' incomplete: %s", n->ns->name, err ? err : "unknown error");
@@ -89,8 +92,12 @@ static int end_all(struct net_instance *nets, size_t count) {
 
 /* Every configured namespace, the clearnet one first; all or none. */
 static int bring_up_all(const struct config *cfg, struct net_instance *nets, size_t count) {
+        /* Per-user namespaces a killed run left: their programs are gone. */
+        (void) user_net_remove_leftovers(cfg);
         for (size_t i = 0; i < count; i++) {
                 net_instance_init(&nets[i], cfg, config_namespace(cfg, i));
+                if (nets[i].ns->per_user)
+                        continue;       /* made at a user's first launch */
                 _cleanup_free_ char *err = NULL;
                 int r = net_instance_bring_up(&nets[i], &err);
                 if (r < 0) {
@@ -140,7 +147,8 @@ static int run(const struct config *cfg) {
                     "forward chain drops traffic, it also needs an accept rule for %s (see README)",
                     cfg->ns.host_veth);
         for (size_t i = 0; i < count; i++)
-                log_info("ready: namespace '%s' (%s) at %s/%s, %s <-> %s", nets[i].ns->name, ns_kind_name(nets[i].ns->kind),
+                if (!nets[i].ns->per_user)
+                        log_info("ready: namespace '%s' (%s) at %s/%s, %s <-> %s", nets[i].ns->name, ns_kind_name(nets[i].ns->kind),
                          nets[i].ns->netns_dir, nets[i].ns->name, nets[i].ns->host_veth, nets[i].ns->ns_veth);
         notify_sendf("READY=1\nSTATUS=namespace %s is up%s\nMAINPID=%d", cfg->ns.name,
                      count > 1 ? " (and the others configured)" : "", (int) getpid());
@@ -160,11 +168,16 @@ static int teardown(const struct config *cfg) {
         int r = 0;
         _cleanup_free_ char *err = NULL;
         /* The others first: the clearnet one's state goes last. */
+        int q = user_net_remove_leftovers(cfg);
+        if (q < 0)
+                r = q;
         for (size_t i = config_n_namespaces(cfg); i-- > 0; ) {
+                if (config_namespace(cfg, i)->per_user)
+                        continue;
                 struct net_instance n;
                 net_instance_init(&n, cfg, config_namespace(cfg, i));
                 _cleanup_free_ char *why = NULL;
-                int q = net_instance_teardown(&n, &why);
+                q = net_instance_teardown(&n, &why);
                 net_instance_done(&n);
                 if (q < 0 && r == 0) {
                         r = q;

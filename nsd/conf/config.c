@@ -458,8 +458,11 @@ static const struct key_def ns_key_table[] = {
         { "namespace", "nft_table",     parse_table,   NN(nft_table) },
         { "namespace", "resolv_conf",   parse_path,    NN(resolv_conf) },
         { "namespace", "keep_on_exit",  parse_boolean, NN(keep_on_exit) },
+        { "namespace", "per_user",      parse_boolean, NN(per_user) },
+        { "namespace", "pool",          parse_address, NN(pool) },
 };
-enum { NS_KEY_HOST_VETH = 2, NS_KEY_HOST_ADDRESS = 4, NS_KEY_NS_ADDRESS = 5 };
+enum { NS_KEY_HOST_VETH = 2, NS_KEY_HOST_ADDRESS = 4, NS_KEY_NS_ADDRESS = 5, NS_KEY_POOL = 10 };
+#define NS_KEY_ADDRESSES ((1u << NS_KEY_HOST_VETH) | (1u << NS_KEY_HOST_ADDRESS) | (1u << NS_KEY_NS_ADDRESS))
 
 static const char *const known_sections[] = { "namespace", "daemon", "run", "portal", "time" };
 
@@ -804,6 +807,28 @@ static unsigned ns_line(const struct config *cfg, const struct namespace_config 
         return l ? l : find_key_line(text, section, NULL);
 }
 
+/* per_user = yes: a pool instead of a veth and addresses; pool of at least four /30s,
+ * given as its network address. */
+static int finish_per_user(struct namespace_config *ns, const char *text, const struct config *cfg, unsigned *ret_line,
+                           char **ret_reason) {
+        if (!(ns->seen & (1u << NS_KEY_POOL)))
+                return reason(ret_reason, "[namespace %s] has per_user = yes and no pool (e.g. pool = 10.201.0.0/16)", ns->name);
+        if (ns->seen & NS_KEY_ADDRESSES)
+                return *ret_line = ns_line(cfg, ns, text, "per_user"),
+                       reason(ret_reason, "per_user = yes takes each user's veth and addresses from pool: no host_veth, "
+                              "host_address or ns_address");
+        uint32_t mask = ~0u << (32 - ns->pool.prefixlen);
+        *ret_line = ns_line(cfg, ns, text, "pool");
+        if (ns->pool.prefixlen > 28)
+                return reason(ret_reason, "pool must be a /28 or larger");
+        if (ntohl(ns->pool.addr.s_addr) & ~mask)
+                return reason(ret_reason, "pool must be given as its network address");
+        uint8_t first = (uint8_t) (ntohl(ns->pool.addr.s_addr) >> 24);
+        if (first == 127 || first == 0 || first >= 224)
+                return reason(ret_reason, "addresses must be unicast and outside 127.0.0.0/8");
+        return 0;
+}
+
 /* A further namespace, after parsing: what it must have, and what it takes from [namespace]. */
 static int finish_namespace(struct config *cfg, struct namespace_config *ns, const char *text, unsigned *ret_line,
                             char **ret_reason) {
@@ -812,12 +837,17 @@ static int finish_namespace(struct config *cfg, struct namespace_config *ns, con
                 { 1u << NS_KEY_NS_ADDRESS, "ns_address" },
         };
         *ret_line = ns_line(cfg, ns, text, NULL);
-        for (size_t i = 0; i < ELEMENTSOF(required); i++)
+        int r = ns->per_user ? finish_per_user(ns, text, cfg, ret_line, ret_reason) : 0;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(required) && !ns->per_user; i++)
                 if (!(ns->seen & required[i].bit))
                         return reason(ret_reason, "[namespace %s] has no %s", ns->name, required[i].key);
         if (ns->kind == NS_KIND_TOR_PORTS && ns->expose.n == 0)
                 return *ret_line = ns_line(cfg, ns, text, "kind"),
                        reason(ret_reason, "[namespace %s] is of kind tor-ports and exposes no port (expose = 9050 951)", ns->name);
+        if (!ns->per_user && (ns->seen & (1u << NS_KEY_POOL)))
+                return *ret_line = ns_line(cfg, ns, text, "pool"), reason(ret_reason, "pool is for per_user = yes only");
         if (ns->kind != NS_KIND_TOR_PORTS && ns->expose.n > 0)
                 return *ret_line = ns_line(cfg, ns, text, "expose"),
                        reason(ret_reason, "expose is for kind = tor-ports only");
@@ -833,20 +863,29 @@ static int finish_namespace(struct config *cfg, struct namespace_config *ns, con
         return 0;
 }
 
+/* The addresses a namespace may use: its subnet, or its whole pool. */
+static const struct ipv4_prefix *ns_subnet(const struct namespace_config *ns) {
+        return ns->per_user ? &ns->pool : &ns->ns_address;
+}
+
 /* Two namespaces' names, veths, tables and subnets must all differ. */
 static int check_distinct(const struct config *cfg, const struct namespace_config *a, const struct namespace_config *b,
                           const char *text, unsigned *ret_line, char **ret_reason) {
         char other[128];
         ns_section(a, cfg, other, sizeof other);
-        if (STREQ(a->host_veth, b->host_veth))
+        if (a->per_user && b->per_user && strncmp(a->name, b->name, CONFIG_PER_USER_PREFIX) == 0)
+                return *ret_line = ns_line(cfg, b, text, "per_user"),
+                       reason(ret_reason, "per-user namespaces need names that differ in their first %d characters "
+                              "(their veths are named after them): [%s]", CONFIG_PER_USER_PREFIX, other);
+        if (a->host_veth && b->host_veth && STREQ(a->host_veth, b->host_veth))
                 return *ret_line = ns_line(cfg, b, text, "host_veth"),
                        reason(ret_reason, "host_veth '%s' is also that of [%s]", b->host_veth, other);
         if (STREQ(a->nft_table, b->nft_table))
                 return *ret_line = ns_line(cfg, b, text, "nft_table"),
                        reason(ret_reason, "nft_table '%s' is also that of [%s]", b->nft_table, other);
-        if (subnets_overlap(&a->ns_address, &b->ns_address))
-                return *ret_line = ns_line(cfg, b, text, "ns_address"),
-                       reason(ret_reason, "the subnet of ns_address overlaps that of [%s]", other);
+        if (subnets_overlap(ns_subnet(a), ns_subnet(b)))
+                return *ret_line = ns_line(cfg, b, text, b->per_user ? "pool" : "ns_address"),
+                       reason(ret_reason, "the subnet of %s overlaps that of [%s]", b->per_user ? "pool" : "ns_address", other);
         return 0;
 }
 
@@ -860,7 +899,7 @@ static int check_namespaces(struct config *cfg, const char *text, unsigned *ret_
                 *ret_line = ns_line(cfg, ns, text, "ns_address");
                 if (i == 0 && !find_key_line(text, "namespace", "ns_address"))
                         *ret_line = find_key_line(text, "namespace", "host_address");
-                if ((r = check_pair(ns, ret_reason)) < 0)
+                if (!ns->per_user && (r = check_pair(ns, ret_reason)) < 0)
                         return r;
                 for (size_t k = 0; k < i; k++)
                         if ((r = check_distinct(cfg, config_namespace(cfg, k), ns, text, ret_line, ret_reason)) < 0)

@@ -25,6 +25,7 @@ enum ns_kind { NS_KIND_INTERNET, NS_KIND_TOR_PORTS };
 #define CONFIG_MAX_NAMESPACES 8
 #define CONFIG_MAX_EXPOSE 8
 #define CONFIG_NS_NAME_MAX 15
+#define CONFIG_PER_USER_PREFIX 4       /* per-user veths: 'v', this much of the name, the uid */
 
 struct port_list {
         uint16_t port[CONFIG_MAX_EXPOSE];
@@ -44,6 +45,11 @@ struct namespace_config {
         char *resolv_conf;
         char *etc_netns_dir;   /* where `ip netns exec` looks for per-netns /etc files */
         bool keep_on_exit;
+        /* per_user: one namespace for each launching user, made at its first launch from
+         * a /30 of pool, removed after its last program; host_veth and the addresses are
+         * then each user's (net/usernet.h). */
+        bool per_user;
+        struct ipv4_prefix pool;
         unsigned seen;         /* keys set in a [namespace NAME] section, for duplicates */
 };
 

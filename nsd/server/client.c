@@ -127,27 +127,52 @@ static void reply_status(struct client *c, const struct app_config *app, const s
         (void) proto_send_reply(c->fd, &reply);
 }
 
-/* Which namespaces there are, and what runs in each: the caller's own programs (root's:
- * everyone's) by name, the others counted only. */
+static void describe_ns(const struct namespace_config *ns, struct proto_reply *reply) {
+        typeof(reply->namespaces.ns[0]) *out = &reply->namespaces.ns[reply->namespaces.n++];
+        snprintf(out->name, sizeof out->name, "%s", ns->name);
+        out->kind = ns->kind == NS_KIND_TOR_PORTS ? PROTO_NS_TOR_PORTS : PROTO_NS_INTERNET;
+        out->nports = ns->expose.n;
+        memcpy(out->ports, ns->expose.port, sizeof out->ports);
+}
+
+/* The entry of the reply a program in net counts in: its own, or (another user's
+ * per-user namespace) that of the section it was made from. */
+static size_t entry_of(const struct server *s, const struct net_instance *net, const struct net_instance *const *shown,
+                       size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (shown[i] == net)
+                        return i;
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX; i++)
+                if (s->user_nets[i] && &s->user_nets[i]->net == net)
+                        for (size_t k = 0; k < s->n_nets; k++)
+                                if (s->nets[k].ns == s->user_nets[i]->base)
+                                        return k;
+        return 0;
+}
+
+/* Which namespaces there are, and what runs in each: the configured ones and the caller's
+ * own per-user ones (root: everyone's); the caller's programs by name (root: all), the
+ * others' counted only. */
 static void reply_namespaces(struct client *c, const struct caller *who, const struct server *s) {
         struct proto_reply reply = { .type = PROTO_MSG_NAMESPACES };
-        size_t n = s->n_nets < PROTO_NAMESPACES_MAX ? s->n_nets : PROTO_NAMESPACES_MAX;
-        reply.namespaces.n = (uint32_t) n;
-        for (size_t i = 0; i < n; i++) {
-                const struct namespace_config *ns = s->nets[i].ns;
-                typeof(reply.namespaces.ns[0]) *out = &reply.namespaces.ns[i];
-                snprintf(out->name, sizeof out->name, "%s", ns->name);
-                out->kind = ns->kind == NS_KIND_TOR_PORTS ? PROTO_NS_TOR_PORTS : PROTO_NS_INTERNET;
-                out->nports = ns->expose.n;
-                memcpy(out->ports, ns->expose.port, sizeof out->ports);
+        const struct net_instance *shown[PROTO_NAMESPACES_MAX];
+        for (size_t i = 0; i < s->n_nets && reply.namespaces.n < PROTO_NAMESPACES_MAX; i++) {
+                shown[reply.namespaces.n] = &s->nets[i];
+                describe_ns(s->nets[i].ns, &reply);
+        }
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX && reply.namespaces.n < PROTO_NAMESPACES_MAX; i++) {
+                const struct user_net *u = s->user_nets[i];
+                if (!u || (who->uid != 0 && u->uid != who->uid))
+                        continue;
+                shown[reply.namespaces.n] = &u->net;
+                describe_ns(&u->ns, &reply);
         }
         for (size_t i = 0; i < s->n_slots; i++) {
                 const struct client *o = &s->clients[i];
-                if ((o->state != CLIENT_STARTING && o->state != CLIENT_RUNNING && o->state != CLIENT_ORPHAN) || o->pid <= 0)
+                if ((o->state != CLIENT_STARTING && o->state != CLIENT_RUNNING && o->state != CLIENT_ORPHAN) || o->pid <= 0 ||
+                    !o->net)
                         continue;
-                size_t k = (size_t) (server_net_for(s, o->app) - s->nets);
-                if (k >= n)
-                        continue;
+                size_t k = entry_of(s, o->net, shown, reply.namespaces.n);
                 reply.namespaces.ns[k].running++;
                 if ((who->uid != 0 && o->uid != who->uid) || reply.namespaces.m >= PROTO_PROGRAMS_MAX)
                         continue;
@@ -164,7 +189,13 @@ static void reply_namespaces(struct client *c, const struct caller *who, const s
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = server_base_request(s);
-        sr.netns_fd = server_net_for(s, app)->netns_fd;
+        _cleanup_free_ char *why = NULL;
+        struct net_instance *net = server_net_for(s, app, who->uid, &why);
+        if (!net) {
+                snprintf(msg, size, "cannot make the namespace: %s", why ? why : "unknown error");
+                return PROTO_ERROR_INTERNAL;
+        }
+        sr.netns_fd = net->netns_fd;
         sr.cwd = req->cwd;
         sr.stdio = fds;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
@@ -188,6 +219,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
                 return PROTO_ERROR_INTERNAL;
         }
         c->app = app;
+        c->net = net;
         snprintf(c->command, sizeof c->command, "%s", app ? app->exec[0] : req->argv[0]);
         c->state = CLIENT_STARTING;
         c->deadline_ms = 0;
@@ -202,7 +234,13 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
         struct spawn_request sr = server_base_request(s);
-        sr.netns_fd = server_net_for(s, app)->netns_fd;
+        _cleanup_free_ char *why = NULL;
+        struct net_instance *net = server_net_for(s, app, who->uid, &why);
+        if (!net) {
+                snprintf(msg, size, "cannot make the namespace: %s", why ? why : "unknown error");
+                return PROTO_ERROR_INTERNAL;
+        }
+        sr.netns_fd = net->netns_fd;
         sr.cwd = t->home;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
         char **argv = NULL, **envp = NULL;
@@ -236,6 +274,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
         c->out_len = 0;
         c->time_sync = true;
         c->app = app;
+        c->net = net;
         snprintf(c->command, sizeof c->command, "%s", app->exec[0]);
         c->state = CLIENT_STARTING;
         /* The check bounds its own time; this is in case it does not. */

@@ -10,6 +10,7 @@
 
 #include "conf/config.h"
 #include "net/instance.h"
+#include "net/usernet.h"
 #include "launch/spare.h"
 #include "access/usercache.h"
 
@@ -22,6 +23,8 @@
  * that a burst of one user's launches goes through), so that one user holding idle
  * connections cannot keep everyone else out. */
 #define CLIENT_IDLE_PER_UID(max_clients) ((max_clients) / 2 > 16 ? (max_clients) / 2 : 16)
+
+#define SERVER_USER_NETS_MAX 64
 
 enum client_state {
         CLIENT_FREE,
@@ -40,6 +43,7 @@ struct client {
         int status_pipe;        /* the program's wait status from its PID namespace's init */
         pid_t pid;
         const struct app_config *app;
+        struct net_instance *net;       /* the namespace it runs in */
         uid_t uid;              /* the peer's, from SO_PEERCRED at accept */
         char command[64];       /* argv[0], for messages */
         bool time_sync;         /* a time-sync check: its stdout comes to nsd */
@@ -55,6 +59,8 @@ struct server {
         struct net_instance *net;       /* the clearnet namespace: nets[0] */
         struct net_instance *nets;      /* every namespace, the clearnet one first */
         size_t n_nets;
+        /* Per-user namespaces, made at a user's first launch, gone after its last. */
+        struct user_net *user_nets[SERVER_USER_NETS_MAX];
         int listen_fd;
         int sigfd;
         struct sock_fprog seccomp;      /* every launch's filter, compiled once */
@@ -75,8 +81,9 @@ struct server {
 };
 
 int server_open(struct server *s, const struct config *cfg, struct net_instance *nets, size_t n_nets, int sigfd);
-/* The instance keeping the namespace an app runs in (a command: the clearnet one). */
-struct net_instance *server_net_for(const struct server *s, const struct app_config *app);
+/* The instance keeping the namespace an app of uid's runs in (a command: the clearnet
+ * one); a per-user one is made when uid has none yet. NULL with a reason when it cannot be. */
+struct net_instance *server_net_for(struct server *s, const struct app_config *app, uid_t uid, char **ret_error);
 /* Serve until SIGTERM or SIGINT; SIGHUP repairs the namespace. */
 int server_run(struct server *s);
 /* End every launched tree (SIGTERM, then SIGKILL), close everything, remove the socket. */
