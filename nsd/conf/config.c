@@ -840,14 +840,14 @@ static int finish_namespace(struct config *cfg, struct namespace_config *ns, con
         int r = ns->per_user ? finish_per_user(ns, text, cfg, ret_line, ret_reason) : 0;
         if (r < 0)
                 return r;
+        if (!ns->per_user && (ns->seen & (1u << NS_KEY_POOL)))
+                return *ret_line = ns_line(cfg, ns, text, "pool"), reason(ret_reason, "pool is for per_user = yes only");
         for (size_t i = 0; i < ELEMENTSOF(required) && !ns->per_user; i++)
                 if (!(ns->seen & required[i].bit))
                         return reason(ret_reason, "[namespace %s] has no %s", ns->name, required[i].key);
         if (ns->kind == NS_KIND_TOR_PORTS && ns->expose.n == 0)
                 return *ret_line = ns_line(cfg, ns, text, "kind"),
                        reason(ret_reason, "[namespace %s] is of kind tor-ports and exposes no port (expose = 9050 951)", ns->name);
-        if (!ns->per_user && (ns->seen & (1u << NS_KEY_POOL)))
-                return *ret_line = ns_line(cfg, ns, text, "pool"), reason(ret_reason, "pool is for per_user = yes only");
         if (ns->kind != NS_KIND_TOR_PORTS && ns->expose.n > 0)
                 return *ret_line = ns_line(cfg, ns, text, "expose"),
                        reason(ret_reason, "expose is for kind = tor-ports only");

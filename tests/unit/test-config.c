@@ -264,6 +264,13 @@ static void test_namespaces(void) {
                 CHECK(config_find_namespace(&cfg, "clearnet") == &cfg.ns && !config_find_namespace(&cfg, "nope"), "lookup");
         }
         config_free(&cfg);
+        r = load("[namespace tbbu]\nkind = tor-ports\nexpose = 9050\nper_user = yes\npool = 10.201.0.0/16\n", &cfg, &err);
+        CHECK(r == 0, "per_user: %s", err ? err : "(no message)");
+        free(err);
+        err = NULL;
+        const struct namespace_config *u = r == 0 ? config_find_namespace(&cfg, "tbbu") : NULL;
+        CHECK(u && u->per_user && u->pool.prefixlen == 16 && !u->host_veth, "per_user namespace");
+        config_free(&cfg);
 
         static const struct bad_case cases[] = {
                 { TBB "[namespace tca]\nkind = tor-ports\nexpose = 951\nhost_veth = veth-tca\nhost_address = 10.200.1.3/29\nns_address = 10.200.1.4/29\n",
@@ -287,6 +294,15 @@ static void test_namespaces(void) {
                 { "[namespace clearnet]\nkind = internet\n", "test.conf:2: namespace 'clearnet' is configured twice" },
                 { TBB "resolv_conf = /etc/r\n", "test.conf:7: a tor-ports namespace has no DNS of its own (names go through Tor): no resolv_conf" },
                 { "[app a]\nexec = /bin/a\nuser = u\nnamespace = tbb\n", "test.conf:4: [app a] namespace 'tbb' is not configured" },
+                { "[namespace u]\nper_user = yes\n", "test.conf:1: [namespace u] has per_user = yes and no pool (e.g. pool = 10.201.0.0/16)" },
+                { "[namespace u]\nper_user = yes\npool = 10.201.0.0/16\nhost_veth = v\n",
+                  "test.conf:2: per_user = yes takes each user's veth and addresses from pool: no host_veth, host_address or ns_address" },
+                { "[namespace u]\nper_user = yes\npool = 10.201.0.1/16\n", "test.conf:3: pool must be given as its network address" },
+                { "[namespace u]\nper_user = yes\npool = 10.201.0.0/29\n", "test.conf:3: pool must be a /28 or larger" },
+                { "[namespace u]\npool = 10.201.0.0/16\n", "test.conf:2: pool is for per_user = yes only" },
+                { "[namespace u]\nper_user = yes\npool = 10.200.0.0/16\n", "test.conf:3: the subnet of pool overlaps that of [namespace]" },
+                { "[namespace abcd1]\nper_user = yes\npool = 10.201.0.0/24\n[namespace abcd2]\nper_user = yes\npool = 10.202.0.0/24\n",
+                  "test.conf:5: per-user namespaces need names that differ in their first 4 characters (their veths are named after them): [namespace abcd1]" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 r = load(cases[i].text, &cfg, &err);
