@@ -357,8 +357,7 @@ static int refresh_paths(struct net_instance *n) {
                 paths_done(&now);
                 return 0;
         }
-        bool uplinks_same = now.n_uplinks == n->paths.n_uplinks &&
-                (!now.n_uplinks || memcmp(now.uplinks, n->paths.uplinks, now.n_uplinks * sizeof *now.uplinks) == 0);
+        bool uplinks_same = paths_same_uplinks(&now, &n->paths);
         paths_done(&n->paths);
         n->paths = now;
         _cleanup_free_ char *desc = NULL;
@@ -391,6 +390,10 @@ static int ensure_all(struct net_instance *n, char **ret_error) {
         return ensure_dns(n, ret_error);
 }
 
+static int watch_inner(struct net_instance *n, void *arg) {
+        return monitor_watch_inner(&n->monitor);
+}
+
 int net_instance_bring_up(struct net_instance *n, char **ret_error) {
         const struct config *c = n->cfg;
         *ret_error = NULL;
@@ -414,6 +417,13 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
                 (void) net_instance_teardown(n, &ignored);
                 return fail(ret_error, 0, "cannot bring up namespace '%s' (everything undone): %s", n->ns->name,
                             why ? why : strerror(-r)), r;
+        }
+        /* The namespace exists now: follow its table too. */
+        r = in_ns(n, watch_inner, NULL);
+        if (r < 0) {
+                _cleanup_free_ char *ignored = NULL;
+                (void) net_instance_teardown(n, &ignored);
+                return fail(ret_error, r, "cannot follow nftables inside namespace '%s' (everything undone)", c->ns.name);
         }
         n->up = true;
         return 0;
@@ -454,7 +464,7 @@ static int repair_after(struct net_instance *n, unsigned what, char **ret_error)
         /* The table inside first: it holds while the host's is replaced. But the host's,
          * the fence that counts, is loaded even when the one inside cannot be. */
         _cleanup_free_ char *inner_error = NULL;
-        int inner = changed ? in_ns(n, apply_ns_table, &inner_error) : 0;
+        int inner = changed || (what & MONITOR_INNER) ? in_ns(n, apply_ns_table, &inner_error) : 0;
         if ((changed || (what & MONITOR_TABLE)) && (r = apply_table(n, true, &n->host_listing, ret_error)) < 0)
                 return r;
         if (inner < 0 && inner_error) {

@@ -36,20 +36,26 @@ static int watch(int epoll_fd, int fd) {
         return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negative_errno() : 0;
 }
 
+/* A NETLINK_NETFILTER socket on the nftables event group, in the caller's namespace. */
+static int nft_socket(void) {
+        _cleanup_close_ int fd = netlink_socket(NETLINK_NETFILTER, 0);
+        if (fd < 0)
+                return fd;
+        int group = NFNLGRP_NFTABLES;
+        if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
+}
+
 int monitor_open(struct monitor *m) {
         *m = MONITOR_NONE;
         int r = netlink_socket(NETLINK_ROUTE, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE);
         if (r < 0)
                 goto fail;
         m->route_fd = r;
-        if ((r = netlink_socket(NETLINK_NETFILTER, 0)) < 0)
+        if ((r = nft_socket()) < 0)
                 goto fail;
         m->nft_fd = r;
-        int group = NFNLGRP_NFTABLES;
-        if (setsockopt(m->nft_fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0) {
-                r = negative_errno();
-                goto fail;
-        }
         m->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
         m->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
         if (m->timer_fd < 0 || m->epoll_fd < 0) {
@@ -65,10 +71,24 @@ fail:
         return r;
 }
 
+int monitor_watch_inner(struct monitor *m) {
+        if (m->epoll_fd < 0 || m->inner_fd >= 0)
+                return 0;
+        _cleanup_close_ int fd = nft_socket();
+        if (fd < 0)
+                return fd;
+        int r = watch(m->epoll_fd, fd);
+        if (r < 0)
+                return r;
+        m->inner_fd = TAKE_FD(fd);
+        return 0;
+}
+
 void monitor_close(struct monitor *m) {
         closep(&m->epoll_fd);
         closep(&m->route_fd);
         closep(&m->nft_fd);
+        closep(&m->inner_fd);
         closep(&m->timer_fd);
         m->pending = 0;
 }
@@ -140,12 +160,12 @@ static unsigned route_event(const struct nlmsghdr *h, const struct monitor_targe
  * that follows finds the table as listed and changes nothing. (The pid in the batch's
  * NEWGEN is not trusted to tell them apart: it is the initial PID namespace's, and nsd's
  * own may be another's.) */
-static unsigned nft_event(const struct nlmsghdr *h, const struct monitor_target *t) {
+static bool nft_event(const struct nlmsghdr *h, const struct monitor_target *t) {
         if (NFNL_SUBSYS_ID(h->nlmsg_type) != NFNL_SUBSYS_NFTABLES || h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
-                return 0;
+                return false;
         const struct nfgenmsg *g = NLMSG_DATA(h);
         const char *table = string_attr(h, sizeof *g, NFTA_TABLE_NAME);
-        return g->nfgen_family == NFPROTO_INET && table && STREQ(table, t->table) ? MONITOR_TABLE : 0;
+        return g->nfgen_family == NFPROTO_INET && table && STREQ(table, t->table);
 }
 
 /* Read up to MONITOR_READS datagrams; each message goes to one of the parsers above. */
@@ -164,7 +184,10 @@ static unsigned drain(struct monitor *m, int fd, const struct monitor_target *t)
                 for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
                         if (h->nlmsg_type == NLMSG_OVERRUN)
                                 return MONITOR_ALL;
-                        seen |= fd == m->route_fd ? route_event(h, t) : nft_event(h, t);
+                        if (fd == m->route_fd)
+                                seen |= route_event(h, t);
+                        else if (nft_event(h, t))
+                                seen |= fd == m->nft_fd ? MONITOR_TABLE : MONITOR_INNER;
                 }
         }
         return seen;
@@ -176,6 +199,8 @@ void monitor_read(struct monitor *m, const struct monitor_target *t) {
         uint64_t expirations;
         (void) !read(m->timer_fd, &expirations, sizeof expirations);
         m->pending |= drain(m, m->route_fd, t) | drain(m, m->nft_fd, t);
+        if (m->inner_fd >= 0)
+                m->pending |= drain(m, m->inner_fd, t);
 }
 
 static void arm(struct monitor *m, uint64_t at_ms) {

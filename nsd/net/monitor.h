@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What changes on the host under nsd: links, IPv4 addresses and default routes (a raw
- * NETLINK_ROUTE socket), and nftables (NETLINK_NETFILTER, NFNLGRP_NFTABLES), both read
- * without blocking, behind one epoll fd for the server's poll loop. Also the rate limit of
+ * NETLINK_ROUTE socket), and nftables (NETLINK_NETFILTER, NFNLGRP_NFTABLES) on the host
+ * and inside the namespace, all read without blocking, behind one epoll fd for the server's poll loop. Also the rate limit of
  * the repairs that follow, so that an event storm cannot keep nsd busy. */
 #pragma once
 #include <stdint.h>
@@ -9,8 +9,9 @@
 enum {
         MONITOR_PATHS = 1 << 0,  /* a link, an IPv4 address or a main-table default route */
         MONITOR_LINK = 1 << 1,   /* the host veth or an address on it changed, or it went */
-        MONITOR_TABLE = 1 << 2,  /* another process changed or removed nsd's nftables table */
-        MONITOR_ALL = MONITOR_PATHS | MONITOR_LINK | MONITOR_TABLE,  /* events were lost */
+        MONITOR_TABLE = 1 << 2,  /* nsd's nftables table on the host changed or went */
+        MONITOR_INNER = 1 << 3,  /* nsd's table inside the namespace changed or went */
+        MONITOR_ALL = MONITOR_PATHS | MONITOR_LINK | MONITOR_TABLE | MONITOR_INNER,  /* events were lost */
 };
 
 /* Repairs right away, per second; beyond that one every MONITOR_SPACING_MS. */
@@ -23,6 +24,7 @@ struct monitor {
         int epoll_fd;           /* the one fd to poll: the two sockets and the timer */
         int route_fd;
         int nft_fd;
+        int inner_fd;           /* nftables events inside the namespace, once it exists */
         int timer_fd;           /* a repair held back by the rate limit */
         unsigned pending;       /* MONITOR_* seen and not repaired yet */
         uint64_t window_ms;     /* the second in which repairs counts */
@@ -30,10 +32,13 @@ struct monitor {
         uint64_t last_ms;       /* the last repair */
 };
 
-#define MONITOR_NONE ((struct monitor) { .epoll_fd = -1, .route_fd = -1, .nft_fd = -1, .timer_fd = -1 })
+#define MONITOR_NONE ((struct monitor) { .epoll_fd = -1, .route_fd = -1, .nft_fd = -1, .inner_fd = -1, \
+                                        .timer_fd = -1 })
 
 /* Open the sockets in the calling thread's network namespace. */
 int monitor_open(struct monitor *m);
+/* Also follow nftables inside the namespace the calling thread is in now (once). */
+int monitor_watch_inner(struct monitor *m);
 void monitor_close(struct monitor *m);
 
 struct monitor_target {

@@ -202,7 +202,8 @@ int paths_read(struct nl_sock *host_sk, const char *host_veth, const struct ipv4
                 paths_done(&p);
                 return r;
         }
-        qsort(p.uplinks, p.n_uplinks, sizeof *p.uplinks, cmp_int);
+        if (p.n_uplinks)
+                qsort(p.uplinks, p.n_uplinks, sizeof *p.uplinks, cmp_int);
         *ret = p;
         return 0;
 }
@@ -213,10 +214,13 @@ void paths_done(struct net_paths *p) {
         *p = (struct net_paths) {};
 }
 
+bool paths_same_uplinks(const struct net_paths *a, const struct net_paths *b) {
+        return a->n_uplinks == b->n_uplinks &&
+               (!a->n_uplinks || memcmp(a->uplinks, b->uplinks, a->n_uplinks * sizeof *a->uplinks) == 0);
+}
+
 bool paths_equal(const struct net_paths *a, const struct net_paths *b) {
-        if (a->n_uplinks != b->n_uplinks || a->n_local != b->n_local)
-                return false;
-        if (a->n_uplinks && memcmp(a->uplinks, b->uplinks, a->n_uplinks * sizeof *a->uplinks) != 0)
+        if (!paths_same_uplinks(a, b) || a->n_local != b->n_local)
                 return false;
         for (size_t i = 0; i < a->n_local; i++)
                 if (a->local[i].addr.s_addr != b->local[i].addr.s_addr || a->local[i].prefixlen != b->local[i].prefixlen)

@@ -32,6 +32,7 @@ int paths_read(struct nl_sock *host_sk, const char *host_veth, const struct ipv4
                struct net_paths *ret);
 void paths_done(struct net_paths *p);
 bool paths_equal(const struct net_paths *a, const struct net_paths *b);
+bool paths_same_uplinks(const struct net_paths *a, const struct net_paths *b);
 /* "elements = { … }" lines for the nftables sets (an empty string for an empty set). */
 int paths_uplink_elements(const struct net_paths *p, char **ret);
 int paths_local_elements(const struct net_paths *p, char **ret);

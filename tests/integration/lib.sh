@@ -794,18 +794,23 @@ expect_unreachable() {
 
 # expect_fenced PHASE ADDR...: each ADDR unreachable from the clearnet namespace (as
 # expect_unreachable); then again with the namespace's own table removed, as root inside
-# can remove it, so that nsd's host side alone must hold. The table stays removed.
+# can remove it, so that nsd's host side alone must hold. nsd (TAG main) is frozen
+# meanwhile, as it would put the table back at once; it puts it back when woken.
 expect_fenced() {
 	local phase=$1 a
 	shift
 	for a in "$@"; do
 		expect_unreachable "$(clear_nsf)" "$a" "$phase: $a"
 	done
+	nsd_signal main STOP
 	in_clear nft delete table inet "$NFT_TABLE" || fail "$phase: cannot delete the namespace's table"
 	[ -z "$(in_clear nft list ruleset)" ] || fail "$phase: the namespace still has rules"
 	for a in "$@"; do
 		expect_unreachable "$(clear_nsf)" "$a" "$phase, no table inside: $a"
 	done
+	nsd_signal main CONT
+	wait_until 100 sh -c "nsenter --net='$(clear_nsf)' nft list table inet '$NFT_TABLE'" ||
+		fail "$phase: nsd did not put the namespace's table back"
 }
 # ---------------------------------------------------------------------------------------
 # Tails' Tor-only namespaces (issue 15): kind = tor-ports, each offering some of the host's

@@ -9,8 +9,8 @@
 #   - a connection loop from inside to those addresses, while the host flushes its ruleset
 #     50 times: not one connection or datagram gets through, and after each flush nsd's
 #     table is back, as it was (bounded waits, no timing asserted);
-# and nsd repairs, without a SIGHUP, a deleted host veth, and puts a new host address into
-# the local-networks set of both tables.
+# and nsd repairs, without a SIGHUP, its table inside after a flush there, a deleted host
+# veth, and puts a new host address into the local-networks set of both tables.
 . "$(dirname "$0")/lib.sh"
 
 topo_setup
@@ -52,10 +52,15 @@ nsd_signal main CONT
 host_table_back() { [ "$(host_table)" = "$orig_host" ]; }
 wait_until 100 host_table_back || fail "nsd did not put its host table back after SIGCONT"
 ok "nsd, woken, put its host table back (it read the flush from the nftables events)"
-nsd_signal main HUP
 clear_table_back() { [ "$(clear_table)" = "$orig_clear" ]; }
-wait_until 100 clear_table_back || fail "SIGHUP did not put the namespace's table back"
-ok "SIGHUP put the namespace's table back"
+wait_until 100 clear_table_back || fail "nsd did not put the namespace's table back after SIGCONT"
+ok "and its table inside the namespace (from the nftables events there), without SIGHUP"
+# nsd running: root inside flushes the namespace's ruleset; the table comes back
+in_clear nft flush ruleset || fail "nft flush ruleset inside"
+wait_until 100 clear_table_back || fail "the namespace's table did not come back after a flush inside"
+grep -q "repaired: nftables table inet $NFT_TABLE inside the namespace" "${NSD_LOG[main]}" ||
+	fail "nsd did not log the repair inside the namespace"
+ok "a flush inside the namespace: the table is back, without SIGHUP, and the repair logged"
 
 # --- the connection loop during 50 flushes
 cat >"$T/probe.py" <<'EOF'

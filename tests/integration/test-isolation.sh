@@ -78,7 +78,10 @@ sibling_not_forwarded "as made"
 no_spoofing "as made"
 [ "$(host_sysctl net.ipv4.ip_forward)" = 1 ] || fail "nsd did not turn ip_forward on (the sibling check is vacuous)"
 
-# --- phase 2: root inside the namespace does its worst
+# --- phase 2: root inside the namespace does its worst. nsd is frozen from here to the
+# SIGHUP: it would put its table inside back at once, and later its host table too
+# (test-fence-flush checks that); what is checked here is that the host side holds alone.
+nsd_signal main STOP
 c() { in_clear "$@" || fail "inside: $* failed"; }
 c nft flush ruleset
 c sysctl -qw net.ipv4.conf.all.route_localnet=1 "net.ipv4.conf.$NS_VETH.route_localnet=1"
@@ -105,9 +108,7 @@ sibling_not_forwarded "root inside"
 no_spoofing "root inside"
 
 # --- harness sanity: the phase-2 attacks are real; only nsd's host side stops them.
-# Without nsd's host table (and with IPv6 on the host veth) they get through. nsd is frozen
-# meanwhile: it would put its table back at once (test-fence-flush checks that).
-nsd_signal main STOP
+# Without nsd's host table (and with IPv6 on the host veth) they get through.
 in_host nft flush table inet "$NFT_TABLE" || fail "flush host table"
 in_host sysctl -qw "net.ipv6.conf.$HOST_VETH.disable_ipv6=0"
 expect_seen "without nsd's table, UDP from inside reaches the host's 127.0.0.1" \

@@ -47,7 +47,9 @@ neither_reaches_the_other() {
 }
 neither_reaches_the_other "both up"
 
-# root inside A points a route at B's subnet: still nothing
+# root inside A points a route at B's subnet: still nothing (A frozen meanwhile: it would
+# put its table inside back at once)
+nsd_signal a STOP
 run_in "$A" ip route replace 10.200.2.16/30 via 10.200.1.17 || fail "route inside A"
 run_in "$A" nft flush ruleset || fail "flush inside A"
 expect_no_tcp "$A" http://10.200.2.18:9090/ "root inside clearnet: still no way to clearnet2"
@@ -55,6 +57,7 @@ expect_no_udp "$A" 10.200.2.18 9007 "root inside clearnet: still no UDP to clear
 
 # a SIGHUP of A repairs A and leaves B's table alone
 tableB=$(host_table clearnet2)
+nsd_signal a CONT
 nsd_signal a HUP
 wait_until 300 sh -c "nsenter --net='$A' nft list tables | grep -q clearnet" || fail "A's inside table not repaired"
 [ "$(host_table clearnet2)" = "$tableB" ] || fail "SIGHUP of clearnet changed clearnet2's table"
