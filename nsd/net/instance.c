@@ -423,7 +423,7 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
         if (r < 0) {
                 _cleanup_free_ char *ignored = NULL;
                 (void) net_instance_teardown(n, &ignored);
-                return fail(ret_error, r, "cannot follow nftables inside namespace '%s' (everything undone)", c->ns.name);
+                return fail(ret_error, r, "cannot follow nftables inside namespace '%s' (everything undone)", n->ns->name);
         }
         n->up = true;
         return 0;

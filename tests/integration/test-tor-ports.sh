@@ -93,7 +93,9 @@ expect_no_tcp "$(clear_nsf onioncircs)" "http://$tbb_end:9050/" "onioncircs (rou
 expect_no_tcp "$(clear_nsf onioncircs)" "http://$tbb_end:951/" "onioncircs (routed by its root): the host end of tbb :951 refused"
 in_ns onioncircs ip route del 10.200.1.0/24 via "$(tor_host_addr onioncircs)"
 
-# --- root inside tbb rewrites its routes and NAT
+# --- root inside tbb rewrites its routes and NAT (nsd frozen, so that it cannot put its
+# table inside back: the host side alone must hold)
+nsd_signal main STOP
 in_ns tbb nft delete table inet clearnet_tbb || fail "tbb: root cannot delete its table (the test's premise)"
 in_ns tbb ip route add default via "$tbb_end" || fail "tbb: cannot add a default route"
 in_ns tbb sysctl -qw net.ipv4.conf.all.route_localnet=1
@@ -114,8 +116,10 @@ expect_http "$(clear_nsf tbb)" http://127.0.0.1:9050/ "$TOR_MARKER" "root in tbb
 tor_refusals tbb "root in tbb, own routes and NAT: "
 clear_listener
 expect_no_tcp "$(clear_nsf tbb)" "http://${NS_ADDR%/*}:9090/" "root in tbb: the clearnet namespace's listener refused"
+[ "$(in_ns tbb nft list ruleset | grep -c '^table')" = 1 ] || fail "tbb: nsd's table came back while nsd was frozen"
 in_ns tbb nft delete table ip evil
 in_ns tbb ip route del default
+nsd_signal main CONT
 nsd_signal main HUP
 wait_until 300 sh -c "nsenter --net='$(clear_nsf tbb)' nft list table inet clearnet_tbb" || fail "tbb: SIGHUP did not restore its table"
 wait_until 100 grep -q 'repaired: nftables table inet clearnet_tbb' "${NSD_LOG[main]}" || fail "the repair of tbb's table is not logged"
