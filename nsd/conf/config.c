@@ -445,21 +445,21 @@ static const struct key_def app_key_table[] = {
         { "app", "namespace",     parse_name,       AP(namespace) },
 };
 
-/* [namespace NAME]: the keys of a further namespace (netns_dir and etc_netns_dir are
- * [namespace]'s, shared by all). */
+/* [namespace NAME] ("ns" in this table): the keys of a further namespace (netns_dir and
+ * etc_netns_dir are [namespace]'s, shared by all). */
 #define NN(f) offsetof(struct namespace_config, f)
 static const struct key_def ns_key_table[] = {
-        { "namespace", "kind",          parse_ns_kind, NN(kind) },
-        { "namespace", "expose",        parse_ports,   NN(expose) },
-        { "namespace", "host_veth",     parse_ifname,  NN(host_veth) },
-        { "namespace", "ns_veth",       parse_ifname,  NN(ns_veth) },
-        { "namespace", "host_address",  parse_address, NN(host_address) },
-        { "namespace", "ns_address",    parse_address, NN(ns_address) },
-        { "namespace", "nft_table",     parse_table,   NN(nft_table) },
-        { "namespace", "resolv_conf",   parse_path,    NN(resolv_conf) },
-        { "namespace", "keep_on_exit",  parse_boolean, NN(keep_on_exit) },
-        { "namespace", "per_user",      parse_boolean, NN(per_user) },
-        { "namespace", "pool",          parse_address, NN(pool) },
+        { "ns",        "kind",          parse_ns_kind, NN(kind) },
+        { "ns",        "expose",        parse_ports,   NN(expose) },
+        { "ns",        "host_veth",     parse_ifname,  NN(host_veth) },
+        { "ns",        "ns_veth",       parse_ifname,  NN(ns_veth) },
+        { "ns",        "host_address",  parse_address, NN(host_address) },
+        { "ns",        "ns_address",    parse_address, NN(ns_address) },
+        { "ns",        "nft_table",     parse_table,   NN(nft_table) },
+        { "ns",        "resolv_conf",   parse_path,    NN(resolv_conf) },
+        { "ns",        "keep_on_exit",  parse_boolean, NN(keep_on_exit) },
+        { "ns",        "per_user",      parse_boolean, NN(per_user) },
+        { "ns",        "pool",          parse_address, NN(pool) },
 };
 enum { NS_KEY_HOST_VETH = 2, NS_KEY_HOST_ADDRESS = 4, NS_KEY_NS_ADDRESS = 5, NS_KEY_POOL = 10 };
 #define NS_KEY_ADDRESSES ((1u << NS_KEY_HOST_VETH) | (1u << NS_KEY_HOST_ADDRESS) | (1u << NS_KEY_NS_ADDRESS))

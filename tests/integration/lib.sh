@@ -828,19 +828,17 @@ tor_host_addr() { echo "10.200.1.$((TOR_NET[$1] + 1))"; }
 tor_ns_addr() { echo "10.200.1.$((TOR_NET[$1] + 2))"; }
 in_ns() { local name=$1; shift; run_in "$(clear_nsf "$name")" "$@"; }
 
-# tor_conf_append FILE: the four tor-ports sections
+# tor_conf_append FILE: the four tor-ports sections, as the shipped example config
+# (desktop/clearnet-tails.conf) has them, checked against the table above first
+TAILS_CONF=$IT_DIR/../../desktop/clearnet-tails.conf
 tor_conf_append() {
-	local name
+	local name want got
 	for name in $TOR_NAMESPACES; do
-		cat >>"$1" <<EOF
-
-[namespace $name]
-kind = tor-ports
-expose = ${TOR_EXPOSE[$name]}
-host_veth = veth-$name
-host_address = $(tor_host_addr "$name")/30
-ns_address = $(tor_ns_addr "$name")/30
-EOF
+		got=$(sed -n "/^\[namespace $name\]\$/,/^\$/p" "$TAILS_CONF" | grep -v '^#' | sed '/^$/d')
+		want=$(printf '[namespace %s]\nkind = tor-ports\nexpose = %s\nhost_veth = veth-%s\nhost_address = %s/30\nns_address = %s/30' \
+			"$name" "${TOR_EXPOSE[$name]}" "$name" "$(tor_host_addr "$name")" "$(tor_ns_addr "$name")")
+		[ "$got" = "$want" ] || fail "$TAILS_CONF: [namespace $name] is '$got', the tests expect '$want'"
+		printf '\n%s\n' "$got" >>"$1"
 	done
 }
 

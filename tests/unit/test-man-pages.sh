@@ -39,6 +39,7 @@ keys=$(sed -n 's/^ *{ "\([a-z]*\)", *"\([a-z_]*\)", *parse_.*/\1 \2/p' "$src/nsd
 [ "$(wc -l <<<"$keys")" -ge 20 ] || fail "could not read the keys of nsd/conf/config.c (got: $keys)"
 while read -r section key; do
 	[ "$section" = app ] && section="app NAME"
+	[ "$section" = ns ] && section="namespace NAME"
 	grep -qxF "# [$section]" "$src/man/clearnet.conf.5.scd" || fail "clearnet.conf(5) has no section [$section]"
 	# the text of that section of the page, up to the next "# " heading
 	esc=${key//_/\\\\_}
