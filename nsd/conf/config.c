@@ -569,7 +569,7 @@ static struct app_config *app_for_section(struct parse_state *st, const char *na
         return &cfg->apps[cfg->n_apps++];
 }
 
-static void ns_free(struct namespace_config *ns) {
+void config_namespace_free(struct namespace_config *ns) {
         free(ns->name);
         free(ns->netns_dir);
         free(ns->host_veth);
@@ -597,7 +597,7 @@ static struct namespace_config *ns_for_section(struct parse_state *st, const cha
         struct namespace_config *ns = &cfg->more_ns[cfg->n_more_ns];
         *ns = (struct namespace_config) { .kind = NS_KIND_INTERNET };
         if (set_string(&ns->name, name) < 0 || set_string(&ns->ns_veth, "veth0") < 0) {
-                ns_free(ns);
+                config_namespace_free(ns);
                 *why = strdup("out of memory");
                 return NULL;
         }
@@ -979,13 +979,7 @@ int config_init(struct config *cfg) {
 
 void config_free(struct config *cfg) {
         free(cfg->path);
-        free(cfg->ns.name);
-        free(cfg->ns.netns_dir);
-        free(cfg->ns.host_veth);
-        free(cfg->ns.ns_veth);
-        free(cfg->ns.nft_table);
-        free(cfg->ns.resolv_conf);
-        free(cfg->ns.etc_netns_dir);
+        config_namespace_free(&cfg->ns);
         free(cfg->daemon.socket);
         free(cfg->daemon.state_dir);
         strv_free(cfg->run.users);
@@ -1000,7 +994,7 @@ void config_free(struct config *cfg) {
         for (size_t i = 0; i < cfg->n_apps; i++)
                 app_free(&cfg->apps[i]);
         for (size_t i = 0; i < cfg->n_more_ns; i++)
-                ns_free(&cfg->more_ns[i]);
+                config_namespace_free(&cfg->more_ns[i]);
         *cfg = (struct config) {};
 }
 

@@ -142,6 +142,8 @@ const struct namespace_config *config_app_namespace(const struct config *cfg, co
 size_t config_n_namespaces(const struct config *cfg);
 const struct namespace_config *config_namespace(const struct config *cfg, size_t i);
 const char *ns_kind_name(enum ns_kind kind);
+/* Free the strings of one namespace's config (and zero it). */
+void config_namespace_free(struct namespace_config *ns);
 
 /* Fill *cfg with the defaults. */
 int config_init(struct config *cfg);

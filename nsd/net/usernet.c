@@ -16,17 +16,6 @@ unsigned user_net_slots(const struct namespace_config *base) {
         return n < USER_NET_MAX ? n : USER_NET_MAX;
 }
 
-static void derived_free(struct namespace_config *ns) {
-        free(ns->name);
-        free(ns->host_veth);
-        free(ns->ns_veth);
-        free(ns->nft_table);
-        free(ns->netns_dir);
-        free(ns->etc_netns_dir);
-        free(ns->resolv_conf);
-        *ns = (struct namespace_config) {};
-}
-
 static int strdup_to(char **field, const char *value) {
         if (!value)
                 return 0;
@@ -44,13 +33,13 @@ static int derive(const struct namespace_config *base, uid_t uid, int slot, stru
         if (asprintf(&d.name, "%s_u%u", base->name, (unsigned) uid) < 0 ||
             asprintf(&d.host_veth, "v%.*s%u", CONFIG_PER_USER_PREFIX, base->name, (unsigned) uid) < 0 ||
             asprintf(&d.nft_table, "%s_u%u", base->nft_table, (unsigned) uid) < 0) {
-                derived_free(&d);
+                config_namespace_free(&d);
                 return -ENOMEM;
         }
         if ((r = strdup_to(&d.ns_veth, base->ns_veth)) < 0 || (r = strdup_to(&d.netns_dir, base->netns_dir)) < 0 ||
             (r = strdup_to(&d.etc_netns_dir, base->etc_netns_dir)) < 0 ||
             (r = strdup_to(&d.resolv_conf, base->resolv_conf)) < 0) {
-                derived_free(&d);
+                config_namespace_free(&d);
                 return r;
         }
         if (slot >= 0) {
@@ -80,7 +69,7 @@ int user_net_up(const struct config *cfg, const struct namespace_config *base, u
         r = net_instance_bring_up(&u->net, ret_error);
         if (r < 0) {
                 net_instance_done(&u->net);
-                derived_free(&u->ns);
+                config_namespace_free(&u->ns);
                 free(u);
                 return r;
         }
@@ -101,7 +90,7 @@ void user_net_down(struct user_net **up) {
         else
                 log_info("namespace '%s' removed: the last program of uid %u in it ended", u->ns.name, (unsigned) u->uid);
         net_instance_done(&u->net);
-        derived_free(&u->ns);
+        config_namespace_free(&u->ns);
         free(u);
         *up = NULL;
 }
@@ -133,7 +122,7 @@ static int remove_one(const struct config *cfg, const struct namespace_config *b
         else
                 log_info("removed the leftover namespace '%s' of uid %u", d.name, (unsigned) uid);
         net_instance_done(&n);
-        derived_free(&d);
+        config_namespace_free(&d);
         return r;
 }
 

@@ -186,16 +186,25 @@ static void reply_namespaces(struct client *c, const struct caller *who, const s
         (void) proto_send_reply(c->fd, &reply);
 }
 
+/* The namespace the launch goes to (made now for a per-user one), into sr; NULL with msg. */
+static struct net_instance *launch_net(struct server *s, const struct app_config *app, uid_t uid, struct spawn_request *sr,
+                                       char *msg, size_t size) {
+        _cleanup_free_ char *why = NULL;
+        struct net_instance *net = server_net_for(s, app, uid, &why);
+        if (!net) {
+                snprintf(msg, size, "cannot make the namespace: %s", why ? why : "unknown error");
+                return NULL;
+        }
+        sr->netns_fd = net->netns_fd;
+        return net;
+}
+
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = server_base_request(s);
-        _cleanup_free_ char *why = NULL;
-        struct net_instance *net = server_net_for(s, app, who->uid, &why);
-        if (!net) {
-                snprintf(msg, size, "cannot make the namespace: %s", why ? why : "unknown error");
+        struct net_instance *net = launch_net(s, app, who->uid, &sr, msg, size);
+        if (!net)
                 return PROTO_ERROR_INTERNAL;
-        }
-        sr.netns_fd = net->netns_fd;
         sr.cwd = req->cwd;
         sr.stdio = fds;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
@@ -234,13 +243,9 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
         struct spawn_request sr = server_base_request(s);
-        _cleanup_free_ char *why = NULL;
-        struct net_instance *net = server_net_for(s, app, who->uid, &why);
-        if (!net) {
-                snprintf(msg, size, "cannot make the namespace: %s", why ? why : "unknown error");
+        struct net_instance *net = launch_net(s, app, who->uid, &sr, msg, size);
+        if (!net)
                 return PROTO_ERROR_INTERNAL;
-        }
-        sr.netns_fd = net->netns_fd;
         sr.cwd = t->home;
         sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
         char **argv = NULL, **envp = NULL;
