@@ -23,9 +23,10 @@ static uint8_t again[PROTO_MESSAGE_MAX];
 static void check_request(const struct proto_request *req, const uint8_t *data, size_t size) {
         size_t len = 0, total = 0;
 
-        FUZZ_CHECK(req->kind >= PROTO_REQUEST_COMMAND && req->kind <= PROTO_REQUEST_TIME_SYNC);
+        FUZZ_CHECK(req->kind >= PROTO_REQUEST_COMMAND && req->kind <= PROTO_REQUEST_NAMESPACES);
         FUZZ_CHECK(req->app && strlen(req->app) <= PROTO_APP_NAME_MAX);
-        FUZZ_CHECK(req->kind == PROTO_REQUEST_COMMAND || req->kind == PROTO_REQUEST_TIME_SYNC
+        FUZZ_CHECK(req->kind == PROTO_REQUEST_COMMAND || req->kind == PROTO_REQUEST_TIME_SYNC ||
+                   req->kind == PROTO_REQUEST_NAMESPACES
                    ? req->app[0] == 0 : proto_app_name_is_valid(req->app));
         FUZZ_CHECK(req->argc <= PROTO_ARGV_MAX && req->argv && !req->argv[req->argc]);
         for (size_t i = 0; i < req->argc; i++)
@@ -37,7 +38,7 @@ static void check_request(const struct proto_request *req, const uint8_t *data, 
                 FUZZ_CHECK(strlen(req->env[i]) <= PROTO_ENV_ENTRY_MAX && eq && eq != req->env[i]);
         }
         FUZZ_CHECK(req->cwd && strlen(req->cwd) <= PROTO_CWD_MAX);
-        if (req->kind == PROTO_REQUEST_STATUS || req->kind == PROTO_REQUEST_TIME_SYNC)
+        if (req->kind == PROTO_REQUEST_STATUS || req->kind == PROTO_REQUEST_TIME_SYNC || req->kind == PROTO_REQUEST_NAMESPACES)
                 FUZZ_CHECK(req->argc == 0 && req->envc == 0 && req->cwd[0] == 0);
         else
                 FUZZ_CHECK(req->cwd[0] == '/');
@@ -62,6 +63,14 @@ static void check_reply(const struct proto_reply *reply, const uint8_t *data, si
                 FUZZ_CHECK(n <= PROTO_URL_MAX && proto_time_outcome_name(reply->time.outcome));
                 for (size_t i = 0; i < n; i++)
                         FUZZ_CHECK(reply->time.detail[i] >= 0x20 && reply->time.detail[i] < 0x7f);
+        }
+        if (reply->type == PROTO_MSG_NAMESPACES) {
+                FUZZ_CHECK(reply->namespaces.n >= 1 && reply->namespaces.n <= PROTO_NAMESPACES_MAX &&
+                           reply->namespaces.m <= PROTO_PROGRAMS_MAX);
+                for (uint32_t i = 0; i < reply->namespaces.n; i++)
+                        FUZZ_CHECK(reply->namespaces.ns[i].name[0] && reply->namespaces.ns[i].nports <= PROTO_NS_PORTS_MAX);
+                for (uint32_t i = 0; i < reply->namespaces.m; i++)
+                        FUZZ_CHECK(reply->namespaces.programs[i].ns < reply->namespaces.n && reply->namespaces.programs[i].pid > 0);
         }
         if (reply->type == PROTO_MSG_EXITED) {
                 int s = proto_exit_status(&reply->exited);

@@ -5,8 +5,8 @@
 # same app user) are in different namespaces, and a listener one opens on loopback or an
 # abstract socket is not reachable by the other (but is by the same user's next program);
 # each still reaches the host's Tor port; a user's namespace is gone after their last
-# program ends; kill -9 + restart removes what a killed run left; a stop leaves the host
-# exactly as it was.
+# program ends; kill -9 + restart (or --teardown) removes what a killed run left; a stop
+# leaves the host exactly as it was.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/launch-lib.sh"
 
@@ -155,5 +155,16 @@ nsd_stop main
 stop_listener
 snapshot "$T/snap-after"
 expect_same_snapshot "$T/snap-before" "$T/snap-after" "a stop with a per-user namespace up leaves the host exactly as before"
+
+# --- kill -9 with a per-user namespace up, then --teardown: the host as before
+nsd_start "$conf"
+start_listener "$U1"
+nsd_kill9 main
+stop_listener
+[ -e "$(clear_nsf "tbbu_u$U1_ID")" ] || fail "kill -9 left no per-user namespace (the next check would prove nothing)"
+nsd_run --config "$conf" --teardown
+[ "$NSD_RC" -eq 0 ] || fail "--teardown: exit $NSD_RC: $(cat "$T/logs/run.err")"
+snapshot "$T/snap-torn"
+expect_same_snapshot "$T/snap-before" "$T/snap-torn" "kill -9 + --teardown with a per-user namespace up leaves the host exactly as before"
 
 finish

@@ -539,7 +539,8 @@ static void test_namespaces_round_trips(void) {
         fill_namespaces(&r, 3, 2);
         r.namespaces.programs[0].pid = 0;
         CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
-        fill_namespaces(&r, 3, PROTO_PROGRAMS_MAX + 1);
+        fill_namespaces(&r, 3, PROTO_PROGRAMS_MAX);
+        r.namespaces.m = PROTO_PROGRAMS_MAX + 1;
         CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
 
         /* The decoder refuses the same on the wire: one namespace "a", kind internet, no
