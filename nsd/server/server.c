@@ -377,8 +377,13 @@ int server_run(struct server *s) {
                                 continue;
                         }
                         if (slot_of[i] == SLOT_NET) {
-                                if (nth_net(s, (size_t) kind_of[i]))
-                                        net_instance_handle_events(nth_net(s, (size_t) kind_of[i]));
+                                struct net_instance *net = nth_net(s, (size_t) kind_of[i]);
+                                if (net) {
+                                        net_instance_handle_events(net);
+                                        /* A repair's allocations go back too (the
+                                         * bring-ups of the others are repairs here). */
+                                        net_instance_idle(net);
+                                }
                                 continue;
                         }
                         if (slot_of[i] == SLOT_SPARE) {
