@@ -119,7 +119,7 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
                 child_fail(pipe_fd, errno, LAUNCH_STEP_JOIN_THE_CLEARNET_NAMESPACE);
         if (unshare(CLONE_NEWNS | CLONE_NEWIPC) < 0)
                 child_fail(pipe_fd, errno, LAUNCH_STEP_CREATE_MOUNT_AND_IPC_NAMESPACES);
-        if ((r = view_prepare(base->sandbox.cfg, ret_prepared, &step)) < 0)
+        if ((r = view_prepare(base->sandbox.cfg, base->sandbox.ns, ret_prepared, &step)) < 0)
                 child_fail(pipe_fd, r, step);
         if (in_pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
                 child_fail(pipe_fd, errno, LAUNCH_STEP_MOUNT_PROC_FOR_THE_PID_NAMESPACE);

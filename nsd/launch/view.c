@@ -272,7 +272,8 @@ static void sandbox_prepared_done(struct sandbox_prepared *p) {
 #define STEP(step, expr) do { *ret_step = (step); if ((r = (expr)) < 0) return r; } while (0)
 
 /* What every launch gets: DNS, nsswitch, hidden host services, private /tmp and such. */
-static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, enum launch_step *ret_step) {
+static int prepare_mounts(const struct config *cfg, const struct namespace_config *ns, struct sandbox_prepared *p,
+                          enum launch_step *ret_step) {
         int r;
         STEP(LAUNCH_STEP_MAKE_MOUNTS_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0 ? negative_errno() : 0);
 
@@ -280,7 +281,7 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
          * and the directories of the caller sockets an app may get. */
         char dns[PATH_MAX], resolv[PATH_MAX];
         _cleanup_close_ int dns_fd = -1;
-        STEP(LAUNCH_STEP_FIND_THE_CLEARNET_RESOLV_CONF, dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns));
+        STEP(LAUNCH_STEP_FIND_THE_CLEARNET_RESOLV_CONF, dns_file_path(ns->etc_netns_dir, ns->name, dns));
         STEP(LAUNCH_STEP_OPEN_THE_CLEARNET_RESOLV_CONF, open_path(dns, &dns_fd));
         p->run_user_fd = open("/run/user", O_PATH | O_DIRECTORY | O_CLOEXEC);
         /* /tmp, not /tmp/.X11-unix: an X server started after a spare was made makes it. */
@@ -308,9 +309,11 @@ static int prepare_mounts(const struct config *cfg, struct sandbox_prepared *p, 
         return 0;
 }
 
-int view_prepare(const struct config *cfg, struct sandbox_prepared *ret, enum launch_step *ret_step) {
+int view_prepare(const struct config *cfg, const struct namespace_config *ns, struct sandbox_prepared *ret,
+                 enum launch_step *ret_step) {
         *ret = (struct sandbox_prepared) { .run_user_fd = -1, .tmp_fd = -1 };
-        int r = prepare_mounts(cfg, ret, ret_step);
+        /* The DNS of the namespace it runs in (a tor-ports one lists no server). */
+        int r = prepare_mounts(cfg, ns ? ns : &cfg->ns, ret, ret_step);
         if (r < 0)
                 sandbox_prepared_done(ret);
         return r;

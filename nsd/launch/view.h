@@ -16,6 +16,7 @@
 struct sandbox {
         const struct config *cfg;
         const struct app_config *app;   /* NULL for a command */
+        const struct namespace_config *ns;  /* the namespace it runs in (its DNS); NULL: clearnet */
         const struct target *target;
         uid_t caller_uid;
         /* Validated runtime paths of the caller (empty when absent). */
@@ -35,7 +36,8 @@ struct sandbox_prepared {
 };
 
 /* Each returns 0 or a negative errno; *ret_step names the step for the error message. */
-int view_prepare(const struct config *cfg, struct sandbox_prepared *ret, enum launch_step *ret_step);
+int view_prepare(const struct config *cfg, const struct namespace_config *ns, struct sandbox_prepared *ret,
+                 enum launch_step *ret_step);
 /* Also closes what prepared holds. */
 int view_finish(const struct sandbox *sb, struct sandbox_prepared *prepared, enum launch_step *ret_step);
 /* The directories every launch gets a tmpfs over, where they exist. sockdir: room for the

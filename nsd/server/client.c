@@ -207,7 +207,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
                 return PROTO_ERROR_INTERNAL;
         sr.cwd = req->cwd;
         sr.stdio = fds;
-        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
+        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .ns = net->ns, .target = t, .caller_uid = who->uid };
         if (app)
                 request_runtime_from_env(req, who->uid, &sr.sandbox);
         char **argv = NULL, **envp = NULL;
@@ -247,7 +247,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
         if (!net)
                 return PROTO_ERROR_INTERNAL;
         sr.cwd = t->home;
-        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
+        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .ns = net->ns, .target = t, .caller_uid = who->uid };
         char **argv = NULL, **envp = NULL;
         int out[2] = { -1, -1 }, r;
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Apps choose their namespace (issue 15): an app with namespace = tbb runs in tbb (it
 # reaches the host's Tor port as 127.0.0.1:9050 and not the internet), one without runs in
-# the clearnet namespace (it reaches the internet, not the Tor port); `clearnet-run
+# the clearnet namespace (it reaches the internet, not the Tor port); each sees its
+# namespace's resolv.conf (tbb's names no server); `clearnet-run
 # --status` lists the namespaces, their kind, exposed ports and the programs running in
 # each (a caller's own by name, others' counted only; root sees all), and
 # `--status NAME` for an app answers as before.
@@ -20,6 +21,7 @@ cat >"$SH/bin/nsprobe" <<PROBE
 out=$SH/x/\$1
 {
 	echo "ns_net=\$(readlink /proc/self/ns/net | tr -dc 0-9)"
+	echo "dns=\$(grep -c '^nameserver' /etc/resolv.conf)"
 	if curl -sS --noproxy '*' --connect-timeout 2 --max-time 4 http://127.0.0.1:9050/ 2>/dev/null | grep -q "$TOR_MARKER"; then
 		echo tor=yes; else echo tor=no; fi
 	if curl -sS --noproxy '*' --connect-timeout 2 --max-time 4 http://198.51.100.7:8080/ 2>/dev/null | grep -q "$INET_MARKER"; then
@@ -63,6 +65,7 @@ expect_rc 0 "app tb (namespace = tbb) started by $U1" crun_as "$U1" --app tb
 expect_pv "$SH/x/tb" ns_net "$tbb_ino" "app tb runs in the tbb network namespace"
 expect_pv "$SH/x/tb" tor yes "app tb reaches the host's Tor port as 127.0.0.1:9050"
 expect_pv "$SH/x/tb" inet no "app tb does not reach the internet"
+expect_pv "$SH/x/tb" dns 0 "app tb's /etc/resolv.conf names no DNS server (tbb's)"
 grep -q "^tcp 127.0.0.1:9050 $(tor_ns_addr tbb):" "$T/obs/tor.log" || fail "the stand-in Tor saw no connection from tbb"
 ok "the stand-in Tor logged app tb's connection from $(tor_ns_addr tbb)"
 
@@ -70,6 +73,7 @@ expect_rc 0 "app ub (no namespace key) started by $U1" crun_as "$U1" --app ub
 expect_pv "$SH/x/ub" ns_net "$clear_ino" "app ub runs in the clearnet namespace"
 expect_pv "$SH/x/ub" inet yes "app ub reaches the internet (positive control)"
 expect_pv "$SH/x/ub" tor no "app ub does not reach the host's Tor port"
+expect_pv "$SH/x/ub" dns 1 "app ub's /etc/resolv.conf names the clearnet DNS server (positive control)"
 
 # --- --status: the namespaces, and what runs where
 # (its own process group, so that the whole launch can be ended: see below)
