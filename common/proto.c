@@ -27,6 +27,8 @@ __attribute__((weak)) void proto_close_fd(int fd) {
 
 _Static_assert(PROTO_REPLY_MAX >= PROTO_HEADER_SIZE + 4 + 4 + PROTO_ERROR_MESSAGE_MAX,
                "PROTO_REPLY_MAX must hold the largest reply");
+_Static_assert(PROTO_REPLY_MAX >= PROTO_HEADER_SIZE + 8 + PROTO_NAMESPACES_MAX * (16 + PROTO_NS_NAME_MAX + 4 * PROTO_NS_PORTS_MAX) +
+               PROTO_PROGRAMS_MAX * (16 + PROTO_APP_NAME_MAX), "PROTO_REPLY_MAX must hold the largest NAMESPACES reply");
 _Static_assert(PROTO_MESSAGE_MAX <= UINT32_MAX, "payload length is a u32");
 
 /* ---- bounds-checked little-endian reader and writer ---- */
@@ -228,7 +230,8 @@ static bool message_is_valid(const char *s, size_t n) {
 /* ---- requests ---- */
 
 size_t proto_request_fds(enum proto_request_kind kind) {
-        return kind == PROTO_REQUEST_STATUS || kind == PROTO_REQUEST_TIME_SYNC ? 0 : PROTO_REQUEST_FDS;
+        return kind == PROTO_REQUEST_STATUS || kind == PROTO_REQUEST_TIME_SYNC || kind == PROTO_REQUEST_NAMESPACES
+               ? 0 : PROTO_REQUEST_FDS;
 }
 
 static int validate_argv(const struct proto_request *req) {
@@ -282,7 +285,9 @@ static int validate_kind(const struct proto_request *req) {
                         return -EINVAL;
                 return 0;
         case PROTO_REQUEST_TIME_SYNC:
-                /* The daemon runs its own check: the caller names nothing. */
+        case PROTO_REQUEST_NAMESPACES:
+                /* The daemon runs its own check (lists its own namespaces): the caller
+                 * names nothing. */
                 if (!is_empty(req->app) || req->argc > 0 || req->envc > 0 || !is_empty(req->cwd))
                         return -EINVAL;
                 return 0;
@@ -301,7 +306,7 @@ static int validate_request(const struct proto_request *req) {
                 return -E2BIG;
         if (req->cwd && strnlen(req->cwd, PROTO_CWD_MAX + 1) > PROTO_CWD_MAX)
                 return -E2BIG;
-        if (req->kind != PROTO_REQUEST_COMMAND && req->kind != PROTO_REQUEST_TIME_SYNC &&
+        if (req->kind != PROTO_REQUEST_COMMAND && req->kind != PROTO_REQUEST_TIME_SYNC && req->kind != PROTO_REQUEST_NAMESPACES &&
             !proto_app_name_is_valid(req->app))
                 return -EINVAL;
         int r = validate_argv(req);
@@ -385,7 +390,7 @@ static int read_request(struct reader *r, struct request_storage *s, struct prot
                 return -EBADMSG;
 
         /* Only a known value may be stored in the enum. */
-        req->kind = kind >= PROTO_REQUEST_COMMAND && kind <= PROTO_REQUEST_TIME_SYNC
+        req->kind = kind >= PROTO_REQUEST_COMMAND && kind <= PROTO_REQUEST_NAMESPACES
                 ? (enum proto_request_kind) kind : 0;
         req->app = app;
         req->argv = s->argv;
@@ -440,6 +445,54 @@ static int validate_exit(const struct proto_exit *e) {
         }
 }
 
+static int namespaces_payload_size(const struct proto_reply *reply, size_t *ret) {
+        uint32_t n = reply->namespaces.n, m = reply->namespaces.m;
+        if (n < 1 || n > PROTO_NAMESPACES_MAX || m > PROTO_PROGRAMS_MAX)
+                return -EINVAL;
+        size_t size = 4 + 4;
+        for (uint32_t i = 0; i < n; i++) {
+                const typeof(reply->namespaces.ns[0]) *ns = &reply->namespaces.ns[i];
+                size_t len = strnlen(ns->name, sizeof ns->name);
+                if (len < 1 || len > PROTO_NS_NAME_MAX || !message_is_valid(ns->name, len) ||
+                    (ns->kind != PROTO_NS_INTERNET && ns->kind != PROTO_NS_TOR_PORTS) || ns->nports > PROTO_NS_PORTS_MAX)
+                        return -EINVAL;
+                for (uint32_t k = 0; k < ns->nports; k++)
+                        if (ns->ports[k] == 0)
+                                return -EINVAL;
+                size += 4 + len + 4 + 4 + 4 * ns->nports + 4;
+        }
+        for (uint32_t i = 0; i < m; i++) {
+                const typeof(reply->namespaces.programs[0]) *p = &reply->namespaces.programs[i];
+                size_t len = strnlen(p->what, sizeof p->what);
+                if (p->ns >= n || p->pid <= 0 || len < 1 || len > PROTO_APP_NAME_MAX || !message_is_valid(p->what, len))
+                        return -EINVAL;
+                size += 4 + 4 + 4 + 4 + len;
+        }
+        *ret = size;
+        return 0;
+}
+
+static void put_namespaces(struct writer *w, const struct proto_reply *reply) {
+        put_u32(w, reply->namespaces.n);
+        for (uint32_t i = 0; i < reply->namespaces.n; i++) {
+                const typeof(reply->namespaces.ns[0]) *ns = &reply->namespaces.ns[i];
+                put_string(w, ns->name);
+                put_u32(w, (uint32_t) ns->kind);
+                put_u32(w, ns->nports);
+                for (uint32_t k = 0; k < ns->nports; k++)
+                        put_u32(w, ns->ports[k]);
+                put_u32(w, ns->running);
+        }
+        put_u32(w, reply->namespaces.m);
+        for (uint32_t i = 0; i < reply->namespaces.m; i++) {
+                const typeof(reply->namespaces.programs[0]) *p = &reply->namespaces.programs[i];
+                put_u32(w, p->ns);
+                put_u32(w, (uint32_t) p->pid);
+                put_u32(w, (uint32_t) p->uid);
+                put_string(w, p->what);
+        }
+}
+
 static int reply_payload_size(const struct proto_reply *reply, size_t *ret) {
         switch (reply->type) {
         case PROTO_MSG_STARTED:
@@ -462,6 +515,8 @@ static int reply_payload_size(const struct proto_reply *reply, size_t *ret) {
         case PROTO_MSG_STATUS:
                 *ret = 20;
                 return 0;
+        case PROTO_MSG_NAMESPACES:
+                return namespaces_payload_size(reply, ret);
         case PROTO_MSG_TIME: {
                 if (!proto_time_outcome_name(reply->time.outcome))
                         return -EINVAL;
@@ -506,6 +561,9 @@ int proto_encode_reply(const struct proto_reply *reply, uint8_t *buf, size_t siz
                 put_u64(&w, reply->time.server_time);
                 put_u64(&w, (uint64_t) reply->time.offset);
                 put_string(&w, reply->time.detail);
+                break;
+        case PROTO_MSG_NAMESPACES:
+                put_namespaces(&w, reply);
                 break;
         default:
                 put_u32(&w, reply->status.enabled);
@@ -612,6 +670,70 @@ static int read_time(struct reader *r, struct proto_reply *ret) {
         return 0;
 }
 
+/* A printable string of 1..max bytes into buf (max + 1 bytes). */
+static int read_text(struct reader *r, size_t max, char *buf) {
+        const uint8_t *s;
+        size_t n;
+        int k = read_span(r, max, &s, &n);
+        if (k < 0)
+                return k;
+        if (n < 1 || !message_is_valid((const char *) s, n))
+                return -EBADMSG;
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        return 0;
+}
+
+static int read_one_namespace(struct reader *r, struct proto_reply *ret, uint32_t i) {
+        typeof(ret->namespaces.ns[0]) *ns = &ret->namespaces.ns[i];
+        uint32_t kind, nports, v;
+        int k;
+        if ((k = read_text(r, PROTO_NS_NAME_MAX, ns->name)) < 0 || (k = read_u32(r, &kind)) < 0 ||
+            (k = read_u32(r, &nports)) < 0)
+                return k;
+        if ((kind != PROTO_NS_INTERNET && kind != PROTO_NS_TOR_PORTS) || nports > PROTO_NS_PORTS_MAX)
+                return -EBADMSG;
+        ns->kind = (enum proto_ns_kind) kind;
+        ns->nports = nports;
+        for (uint32_t p = 0; p < nports; p++) {
+                if ((k = read_u32(r, &v)) < 0)
+                        return k;
+                if (v == 0 || v > 65535)
+                        return -EBADMSG;
+                ns->ports[p] = (uint16_t) v;
+        }
+        return read_u32(r, &ns->running);
+}
+
+static int read_namespaces(struct reader *r, struct proto_reply *ret) {
+        uint32_t n, m, pid, uid;
+        int k;
+        if ((k = read_u32(r, &n)) < 0)
+                return k;
+        if (n < 1 || n > PROTO_NAMESPACES_MAX)
+                return -EBADMSG;
+        ret->namespaces.n = n;
+        for (uint32_t i = 0; i < n; i++)
+                if ((k = read_one_namespace(r, ret, i)) < 0)
+                        return k;
+        if ((k = read_u32(r, &m)) < 0)
+                return k;
+        if (m > PROTO_PROGRAMS_MAX)
+                return -EBADMSG;
+        ret->namespaces.m = m;
+        for (uint32_t i = 0; i < m; i++) {
+                typeof(ret->namespaces.programs[0]) *p = &ret->namespaces.programs[i];
+                if ((k = read_u32(r, &p->ns)) < 0 || (k = read_u32(r, &pid)) < 0 || (k = read_u32(r, &uid)) < 0 ||
+                    (k = read_text(r, PROTO_APP_NAME_MAX, p->what)) < 0)
+                        return k;
+                if (p->ns >= n || pid == 0 || pid > INT32_MAX)
+                        return -EBADMSG;
+                p->pid = (pid_t) pid;
+                p->uid = (uid_t) uid;
+        }
+        return 0;
+}
+
 int proto_decode_reply(const uint8_t *buf, size_t len, struct proto_reply *ret) {
         struct reader r;
         uint16_t type;
@@ -635,6 +757,9 @@ int proto_decode_reply(const uint8_t *buf, size_t len, struct proto_reply *ret) 
                 break;
         case PROTO_MSG_TIME:
                 k = read_time(&r, &reply);
+                break;
+        case PROTO_MSG_NAMESPACES:
+                k = read_namespaces(&r, &reply);
                 break;
         default:
                 return -EBADMSG;

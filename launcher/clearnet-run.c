@@ -26,11 +26,12 @@ static void usage(FILE *f) {
         fprintf(f,
                 "Usage: clearnet-run [--socket PATH] --app NAME [ARG...]\n"
                 "       clearnet-run [--socket PATH] -- COMMAND [ARG...]\n"
-                "       clearnet-run [--socket PATH] --status NAME\n"
+                "       clearnet-run [--socket PATH] --status [NAME]\n"
                 "       clearnet-run [--socket PATH] --time-sync\n"
                 "Run a command or an app outside Tor, in the clearnet network namespace.\n\n"
                 "  -a, --app NAME     start the app NAME of the policy (extra ARGs only if it allows)\n"
                 "      --status NAME  print whether app NAME is enabled and how many instances run\n"
+                "      --status       list the namespaces, their kind, exposed ports and programs\n"
                 "      --time-sync    have clearnet-nsd run the portal check and set the clock from it\n"
                 "  -s, --socket PATH  clearnet-nsd's socket (default $CLEARNET_SOCKET or %s)\n"
                 "  -h, --help         show this help\n"
@@ -63,6 +64,24 @@ static int connect_daemon(const char *path, int *ret) {
                 return negative_errno();
         *ret = TAKE_FD(fd);
         return 0;
+}
+
+/* One line a namespace, then one a program (the caller's own; root sees everyone's):
+ *   namespace tbb kind=tor-ports expose=9050,951 running=1
+ *   program tbb pid=4242 uid=1000 tor-browser */
+static void print_namespaces(const struct proto_reply *reply) {
+        for (uint32_t i = 0; i < reply->namespaces.n; i++) {
+                const typeof(reply->namespaces.ns[0]) *ns = &reply->namespaces.ns[i];
+                printf("namespace %s kind=%s expose=", ns->name, ns->kind == PROTO_NS_TOR_PORTS ? "tor-ports" : "internet");
+                for (uint32_t k = 0; k < ns->nports; k++)
+                        printf("%s%u", k ? "," : "", (unsigned) ns->ports[k]);
+                printf("%s running=%u\n", ns->nports ? "" : "-", ns->running);
+        }
+        for (uint32_t i = 0; i < reply->namespaces.m; i++) {
+                const typeof(reply->namespaces.programs[0]) *p = &reply->namespaces.programs[i];
+                printf("program %s pid=%d uid=%u %s\n", reply->namespaces.ns[p->ns].name, (int) p->pid, (unsigned) p->uid,
+                       p->what);
+        }
 }
 
 /* Wait for the replies, forwarding our signals; returns the exit status. */
@@ -120,6 +139,43 @@ static int relay(int sock, int sigfd) {
         }
 }
 
+static int request_namespaces(const char *socket_path) {
+        struct proto_request req = { .kind = PROTO_REQUEST_NAMESPACES, .app = "", .cwd = "" };
+        _cleanup_close_ int sock = -1;
+        int r = connect_daemon(socket_path, &sock);
+        if (r < 0)
+                return fail("cannot reach clearnet-nsd at %s: %s", socket_path, strerror(-r));
+        r = proto_send_request(sock, &req, NULL);
+        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+                return fail("cannot send the request to clearnet-nsd: %s", strerror(-r));
+        struct proto_reply reply;
+        r = proto_recv_reply(sock, &reply);
+        if (r < 0)
+                return fail("bad reply from clearnet-nsd: %s", strerror(-r));
+        if (reply.type == PROTO_MSG_ERROR) {
+                fail("%s", reply.error.message);
+                return proto_error_exit_status(reply.error.code);
+        }
+        if (reply.type != PROTO_MSG_NAMESPACES)
+                return fail("unexpected reply from clearnet-nsd");
+        print_namespaces(&reply);
+        return 0;
+}
+
+/* "--status" alone, last, after nothing but --socket PATH: list the namespaces. */
+static bool wants_namespace_list(int argc, char **argv) {
+        if (argc < 2 || !STREQ(argv[argc - 1], "--status"))
+                return false;
+        for (int i = 1; i < argc - 1; i++) {
+                if (strncmp(argv[i], "--socket=", 9) == 0)
+                        continue;
+                if ((!STREQ(argv[i], "--socket") && !STREQ(argv[i], "-s")) || i + 1 >= argc - 1)
+                        return false;
+                i++;
+        }
+        return true;
+}
+
 int main(int argc, char **argv) {
         /* fds 0-2 must be open before anything else opens an fd, or that fd would become
          * the command's stdin (the signalfd, say). */
@@ -135,6 +191,9 @@ int main(int argc, char **argv) {
                 { "version", no_argument, NULL, 'V' },
                 {}
         };
+        bool list = wants_namespace_list(argc, argv);
+        if (list)
+                argc--;
         const char *socket_path = getenv("CLEARNET_SOCKET");
         const char *app = NULL, *status_app = NULL;
         bool time_sync = false;
@@ -157,6 +216,11 @@ int main(int argc, char **argv) {
                 optind++;
         if (!socket_path || !*socket_path)
                 socket_path = PROTO_SOCKET_DEFAULT;
+        if (list) {
+                if (optind < argc)
+                        return fail("--status takes no further arguments");
+                return request_namespaces(socket_path);
+        }
         if ((app != NULL) + (status_app != NULL) + time_sync > 1)
                 return fail("--app, --status and --time-sync cannot be combined");
         if (time_sync) {

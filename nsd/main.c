@@ -9,6 +9,7 @@
 
 #include "conf/config.h"
 #include "net/instance.h"
+#include "net/usernet.h"
 #include "launch/creds.h"
 #include "launch/syscall-filter.h"
 #include "launch/view.h"
@@ -68,6 +69,48 @@ static int parse_args(int argc, char **argv, const char **ret_config, enum mode 
         return 1;
 }
 
+/* Remove the namespaces (but those with keep_on_exit), last first; then free them. */
+static int end_all(struct net_instance *nets, size_t count) {
+        int first = 0;
+        for (size_t i = count; i-- > 0; ) {
+                struct net_instance *n = &nets[i];
+                _cleanup_free_ char *err = NULL;
+                int q = 0;
+                if (n->ns->per_user)
+                        ;       /* each user's: the server removed them */
+                else if (n->ns->keep_on_exit)
+                        log_info("keep_on_exit = yes: leaving namespace '%s' in place", n->ns->name);
+                else if ((q = net_instance_teardown(n, &err)) < 0)
+                        log_error("teardown of '%s' incomplete: %s", n->ns->name, err ? err : "unknown error");
+                else
+                        log_info("namespace '%s' removed", n->ns->name);
+                first = first < 0 ? first : q;
+                net_instance_done(n);
+        }
+        return first;
+}
+
+/* Every configured namespace, the clearnet one first; all or none. */
+static int bring_up_all(const struct config *cfg, struct net_instance *nets, size_t count) {
+        /* Per-user namespaces a killed run left: their programs are gone. */
+        (void) user_net_remove_leftovers(cfg);
+        for (size_t i = 0; i < count; i++) {
+                net_instance_init(&nets[i], cfg, config_namespace(cfg, i));
+                if (nets[i].ns->per_user)
+                        continue;       /* made at a user's first launch */
+                _cleanup_free_ char *err = NULL;
+                int r = net_instance_bring_up(&nets[i], &err);
+                if (r < 0) {
+                        log_error("%s", err ? err : "cannot bring up the namespace");
+                        /* This one undid itself; the earlier ones go too. */
+                        net_instance_done(&nets[i]);
+                        (void) end_all(nets, i);
+                        return r;
+                }
+        }
+        return 0;
+}
+
 static int run(const struct config *cfg) {
         /* Inherited SIGCHLD = SIG_IGN would reap launched programs behind our back. */
         signal(SIGCHLD, SIG_DFL);
@@ -86,22 +129,17 @@ static int run(const struct config *cfg) {
         if (r < 0)
                 return log_errno(LOG_ERR, r, "cannot empty the capability bounding set");
 
-        struct net_instance n;
-        net_instance_init(&n, cfg);
-        _cleanup_free_ char *err = NULL;
-        r = net_instance_bring_up(&n, &err);
-        if (r < 0) {
-                log_error("%s", err ? err : "cannot bring up the namespace");
-                net_instance_done(&n);
+        size_t count = config_n_namespaces(cfg);
+        _cleanup_free_ struct net_instance *nets = calloc(count, sizeof *nets);
+        if (!nets)
+                return log_errno(LOG_ERR, -ENOMEM, "out of memory");
+        r = bring_up_all(cfg, nets, count);
+        if (r < 0)
                 return r;
-        }
         struct server srv;
-        r = server_open(&srv, cfg, &n, sigfd);
+        r = server_open(&srv, cfg, nets, count, sigfd);
         if (r < 0) {
-                _cleanup_free_ char *ignored = NULL;
-                if (!cfg->ns.keep_on_exit)
-                        (void) net_instance_teardown(&n, &ignored);
-                net_instance_done(&n);
+                (void) end_all(nets, count);
                 return r;
         }
         /* Without it the NetworkManager hook's SIGHUPs never arrive: no start. */
@@ -109,46 +147,51 @@ static int run(const struct config *cfg) {
         if (r < 0) {
                 log_errno(LOG_ERR, r, "cannot write the pid file %s/%s.pid", cfg->daemon.state_dir, cfg->ns.name);
                 server_close(&srv);
-                _cleanup_free_ char *ignored = NULL;
-                if (!cfg->ns.keep_on_exit)
-                        (void) net_instance_teardown(&n, &ignored);
-                net_instance_done(&n);
+                (void) end_all(nets, count);
                 return r;
         }
         log_warning("note: nftables verdicts are not final across tables; if the host firewall's own "
                     "forward chain drops traffic, it also needs an accept rule for %s (see README)",
                     cfg->ns.host_veth);
-        log_info("ready: namespace '%s' at %s/%s, %s <-> %s", cfg->ns.name, cfg->ns.netns_dir, cfg->ns.name,
-                 cfg->ns.host_veth, cfg->ns.ns_veth);
-        notify_sendf("READY=1\nSTATUS=namespace %s is up\nMAINPID=%d", cfg->ns.name, (int) getpid());
-        net_instance_idle(&n);
+        for (size_t i = 0; i < count; i++)
+                if (!nets[i].ns->per_user)
+                        log_info("ready: namespace '%s' (%s) at %s/%s, %s <-> %s", nets[i].ns->name, ns_kind_name(nets[i].ns->kind),
+                         nets[i].ns->netns_dir, nets[i].ns->name, nets[i].ns->host_veth, nets[i].ns->ns_veth);
+        notify_sendf("READY=1\nSTATUS=namespace %s is up%s\nMAINPID=%d", cfg->ns.name,
+                     count > 1 ? " (and the others configured)" : "", (int) getpid());
+        for (size_t i = 0; i < count; i++)
+                net_instance_idle(&nets[i]);
 
         r = server_run(&srv);
         notify_send("STOPPING=1");
         server_close(&srv);
-        if (cfg->ns.keep_on_exit) {
-                log_info("keep_on_exit = yes: leaving namespace '%s' in place", cfg->ns.name);
+        int q = end_all(nets, count);
+        if (cfg->ns.keep_on_exit)
                 (void) pidfile_remove(cfg->daemon.state_dir, cfg->ns.name);
-        } else {
-                free(err);
-                err = NULL;
-                int q = net_instance_teardown(&n, &err);
-                if (q < 0) {
-                        log_error("teardown incomplete: %s", err ? err : "unknown error");
-                        r = r < 0 ? r : q;
-                } else
-                        log_info("namespace '%s' removed", cfg->ns.name);
-        }
-        net_instance_done(&n);
-        return r;
+        return r < 0 ? r : q;
 }
 
 static int teardown(const struct config *cfg) {
-        struct net_instance n;
-        net_instance_init(&n, cfg);
+        int r = 0;
         _cleanup_free_ char *err = NULL;
-        int r = net_instance_teardown(&n, &err);
-        net_instance_done(&n);
+        /* The others first: the clearnet one's state goes last. */
+        int q = user_net_remove_leftovers(cfg);
+        if (q < 0)
+                r = q;
+        for (size_t i = config_n_namespaces(cfg); i-- > 0; ) {
+                if (config_namespace(cfg, i)->per_user)
+                        continue;
+                struct net_instance n;
+                net_instance_init(&n, cfg, config_namespace(cfg, i));
+                _cleanup_free_ char *why = NULL;
+                q = net_instance_teardown(&n, &why);
+                net_instance_done(&n);
+                if (q < 0 && r == 0) {
+                        r = q;
+                        err = TAKE_PTR(why);
+                } else if (q < 0)
+                        log_error("%s", why ? why : "teardown failed");
+        }
         /* The launcher socket a killed run left (only if it is a socket). */
         struct stat st;
         if (lstat(cfg->daemon.socket, &st) == 0 && S_ISSOCK(st.st_mode))

@@ -9,9 +9,11 @@
  *   APP        start the policy's app NAME (argv: what the app allows, e.g. one URL),
  *              with stdio and SIGNALs as for COMMAND;
  *   STATUS     no fds: is app NAME enabled, how many run, is the machine online;
- *   TIME_SYNC  no fds: run the portal check and set the clock from it.
+ *   TIME_SYNC  no fds: run the portal check and set the clock from it;
+ *   NAMESPACES no fds, no app: which namespaces nsd keeps, and what runs in each.
  * The daemon answers STARTED followed by EXITED, or ERROR, or (for STATUS) one STATUS
- * reply, or (for TIME_SYNC) one TIME reply, then closes.
+ * reply, or (for TIME_SYNC) one TIME reply, or (for NAMESPACES) one NAMESPACES reply,
+ * then closes.
  *
  * Encoding: a fixed 12-byte header, then the payload. All integers are unsigned,
  * little-endian, unaligned. A string is a u32 byte count followed by that many bytes,
@@ -29,6 +31,13 @@
  *   TIME     u32 outcome (enum proto_time_outcome), u32 clock set (0 | 1),
  *            u64 server time (UTC seconds, 0: none), u64 offset (server - local, two's
  *            complement), str detail (0..PROTO_URL_MAX printable ASCII: the portal URL)
+ *   NAMESPACES u32 n (1..PROTO_NAMESPACES_MAX), n × { str name (1..PROTO_NS_NAME_MAX
+ *            printable ASCII), u32 kind (enum proto_ns_kind), u32 nports
+ *            (0..PROTO_NS_PORTS_MAX), nports × u32 port (1..65535), u32 running (programs
+ *            there, everyone's) }, u32 m (0..PROTO_PROGRAMS_MAX), m × { u32 namespace
+ *            (index < n), u32 pid (> 0), u32 uid, str what (1..PROTO_APP_NAME_MAX
+ *            printable ASCII: the app's name, or the command) }: the caller's own
+ *            programs (root: everyone's), at most PROTO_PROGRAMS_MAX of them
  *
  * There are no optional fields: a decoder rejects unknown versions, unknown types, a
  * length that disagrees with the datagram, missing fields and trailing bytes. An
@@ -72,7 +81,7 @@
 #define PROTO_SIGNAL_MAX         64           /* highest signal number an EXITED may carry */
 /* Large enough for any reply or SIGNAL message; a receive buffer of this size suffices. */
 #define PROTO_URL_MAX            2048         /* a portal URL in a TIME reply */
-#define PROTO_REPLY_MAX          4096
+#define PROTO_REPLY_MAX          8192
 
 /* Exit statuses of the launcher, like env(1) and timeout(1); a command's own status, or
  * PROTO_EXIT_STATUS_SIGNAL_BASE + N when it was killed by signal N, otherwise. */
@@ -90,6 +99,17 @@ enum proto_msg_type {
         PROTO_MSG_ERROR   = 18,
         PROTO_MSG_STATUS  = 19,
         PROTO_MSG_TIME    = 20,
+        PROTO_MSG_NAMESPACES = 21,
+};
+
+#define PROTO_NAMESPACES_MAX 16
+#define PROTO_NS_NAME_MAX    64
+#define PROTO_NS_PORTS_MAX   8
+#define PROTO_PROGRAMS_MAX   32
+
+enum proto_ns_kind {
+        PROTO_NS_INTERNET  = 1,  /* the clearnet kind: NAT out to the internet */
+        PROTO_NS_TOR_PORTS = 2,  /* only some of the host's loopback ports (Tor's) */
 };
 
 enum proto_request_kind {
@@ -98,6 +118,7 @@ enum proto_request_kind {
         PROTO_REQUEST_STATUS  = 3,  /* is app enabled, how many run; no argv/env/cwd/fds */
         PROTO_REQUEST_TIME_SYNC = 4,  /* run the portal check, set the clock from it; app is "",
                                        * no argv/env/cwd/fds */
+        PROTO_REQUEST_NAMESPACES = 5,  /* list the namespaces; app is "", no argv/env/cwd/fds */
 };
 
 /* What the portal check found, in a TIME reply. */
@@ -176,6 +197,23 @@ struct proto_reply {
                         uint32_t dns_servers;  /* nameservers in the clearnet DNS file */
                         bool online;           /* the host has an IPv4 default route */
                 } status;
+                struct {
+                        uint32_t n;
+                        struct {
+                                char name[PROTO_NS_NAME_MAX + 1];
+                                enum proto_ns_kind kind;
+                                uint32_t nports;
+                                uint16_t ports[PROTO_NS_PORTS_MAX];
+                                uint32_t running;
+                        } ns[PROTO_NAMESPACES_MAX];
+                        uint32_t m;
+                        struct {
+                                uint32_t ns;    /* index into ns[] */
+                                pid_t pid;
+                                uid_t uid;
+                                char what[PROTO_APP_NAME_MAX + 1];
+                        } programs[PROTO_PROGRAMS_MAX];
+                } namespaces;
         };
 };
 
@@ -186,7 +224,8 @@ int proto_encode_request(const struct proto_request *req, uint8_t *buf, size_t s
 int proto_decode_request(const uint8_t *buf, size_t len, struct proto_request *ret);
 /* Free what the decoder allocated; safe on a zeroed or already released request. */
 void proto_request_done(struct proto_request *req);
-/* How many fds must accompany a request of this kind (3, or 0 for STATUS). */
+/* How many fds must accompany a request of this kind (3, or 0 for STATUS, TIME_SYNC and
+ * NAMESPACES). */
 size_t proto_request_fds(enum proto_request_kind kind);
 
 int proto_encode_reply(const struct proto_reply *reply, uint8_t *buf, size_t size, size_t *ret_len);

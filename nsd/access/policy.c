@@ -176,6 +176,10 @@ int policy_decide(const struct config *cfg, struct user_cache *users, const stru
         }
         case PROTO_REQUEST_TIME_SYNC:
                 return decide_time_sync(cfg, users, c, ret_app, ret_target, msg, size);
+        case PROTO_REQUEST_NAMESPACES:
+                /* Anyone who may connect; what each caller sees of others' programs is
+                 * only their count (the server's reply). */
+                return 0;
         }
         return reason_into(msg, size, PROTO_ERROR_BAD_REQUEST, "unknown request kind");
 }

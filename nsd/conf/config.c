@@ -445,6 +445,37 @@ static int parse_threshold(const char *v, void *field, char **r) {
         return parse_positive(v, field, r, 86400, "threshold must be between 1 and 86400 seconds");
 }
 
+static int parse_ns_kind(const char *v, void *field, char **r) {
+        _Static_assert(sizeof(enum ns_kind) == sizeof(int), "enum ns_kind is an int");
+        return parse_choice(v, field, r, "kind", "internet", NS_KIND_INTERNET, "tor-ports", NS_KIND_TOR_PORTS);
+}
+
+/* "9050 951": TCP ports 1-65535, each once, at most CONFIG_MAX_EXPOSE. */
+static int parse_ports(const char *v, void *field, char **r) {
+        struct expose_ports *l = field, out = {};
+        strv words = NULL;
+        int ret = parse_words(v, &words, r, exec_word_ok, "port");
+        if (ret < 0)
+                return ret;
+        for (strv w = words; *w && ret == 0; w++) {
+                unsigned port;
+                _cleanup_free_ char *ignored = NULL;
+                if (parse_uint(*w, &port, &ignored, 65535) < 0 || port == 0)
+                        ret = reason(r, "invalid port '%s' (1 to 65535)", *w);
+                for (unsigned i = 0; ret == 0 && i < out.n; i++)
+                        if (out.port[i] == port)
+                                ret = reason(r, "port %u listed twice", port);
+                if (ret == 0 && out.n >= CONFIG_MAX_EXPOSE)
+                        ret = reason(r, "too many ports (at most %d)", CONFIG_MAX_EXPOSE);
+                if (ret == 0)
+                        out.port[out.n++] = (uint16_t) port;
+        }
+        strv_free(words);
+        if (ret == 0)
+                *l = out;
+        return ret;
+}
+
 #define NS(f) offsetof(struct config, ns.f)
 #define DM(f) offsetof(struct config, daemon.f)
 #define RN(f) offsetof(struct config, run.f)
@@ -501,7 +532,27 @@ static const struct key_def app_key_table[] = {
         { "app", "bind_ro",       parse_binds,      AP(bind_ro) },
         { "app", "max_processes", parse_max_processes, AP(max_processes) },
         { "app", "max_memory",    parse_max_memory, AP(max_memory) },
+        { "app", "namespace",     parse_name,       AP(namespace) },
 };
+
+/* [namespace NAME] ("ns" in this table): the keys of a further namespace (netns_dir and
+ * etc_netns_dir are [namespace]'s, shared by all). */
+#define NN(f) offsetof(struct namespace_config, f)
+static const struct key_def ns_key_table[] = {
+        { "ns",        "kind",          parse_ns_kind, NN(kind) },
+        { "ns",        "expose",        parse_ports,   NN(expose) },
+        { "ns",        "host_veth",     parse_ifname,  NN(host_veth) },
+        { "ns",        "ns_veth",       parse_ifname,  NN(ns_veth) },
+        { "ns",        "host_address",  parse_address, NN(host_address) },
+        { "ns",        "ns_address",    parse_address, NN(ns_address) },
+        { "ns",        "nft_table",     parse_table,   NN(nft_table) },
+        { "ns",        "resolv_conf",   parse_path,    NN(resolv_conf) },
+        { "ns",        "keep_on_exit",  parse_boolean, NN(keep_on_exit) },
+        { "ns",        "per_user",      parse_boolean, NN(per_user) },
+        { "ns",        "pool",          parse_address, NN(pool) },
+};
+enum { NS_KEY_HOST_VETH = 2, NS_KEY_HOST_ADDRESS = 4, NS_KEY_NS_ADDRESS = 5, NS_KEY_POOL = 10 };
+#define NS_KEY_ADDRESSES ((1u << NS_KEY_HOST_VETH) | (1u << NS_KEY_HOST_ADDRESS) | (1u << NS_KEY_NS_ADDRESS))
 
 static const char *const known_sections[] = { "namespace", "daemon", "run", "portal", "time" };
 
@@ -513,11 +564,50 @@ static const char *app_section_name(const char *section) {
         return proto_app_name_is_valid(name) ? name : NULL;
 }
 
+/* A further namespace's name: a file name and part of a table name, so letters, digits
+ * and '_' only, at most CONFIG_NS_NAME_MAX. */
+static bool ns_name_ok(const char *name) {
+        return is_safe_name(name, CONFIG_NS_NAME_MAX, false);
+}
+
+/* "namespace NAME" with a valid name: the NAME, else NULL. */
+static const char *ns_section_name(const char *section) {
+        if (strncmp(section, "namespace ", 10) != 0)
+                return NULL;
+        return ns_name_ok(section + 10) ? section + 10 : NULL;
+}
+
 static bool section_is_known(const char *section) {
         for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
                 if (STREQ(section, known_sections[i]))
                         return true;
-        return app_section_name(section) != NULL;
+        return app_section_name(section) != NULL || ns_section_name(section) != NULL;
+}
+
+const struct namespace_config *config_find_namespace(const struct config *cfg, const char *name) {
+        if (!name || STREQ(name, cfg->ns.name))
+                return &cfg->ns;
+        for (size_t i = 0; i < cfg->n_more_ns; i++)
+                if (STREQ(cfg->more_ns[i].name, name))
+                        return &cfg->more_ns[i];
+        return NULL;
+}
+
+const struct namespace_config *config_app_namespace(const struct config *cfg, const struct app_config *app) {
+        const struct namespace_config *ns = config_find_namespace(cfg, app ? app->namespace : NULL);
+        return ns ? ns : &cfg->ns;      /* cross_check() made sure it exists */
+}
+
+size_t config_n_namespaces(const struct config *cfg) {
+        return 1 + cfg->n_more_ns;
+}
+
+const struct namespace_config *config_namespace(const struct config *cfg, size_t i) {
+        return i == 0 ? &cfg->ns : &cfg->more_ns[i - 1];
+}
+
+const char *ns_kind_name(enum ns_kind kind) {
+        return kind == NS_KIND_TOR_PORTS ? "tor-ports" : "internet";
 }
 
 const struct app_config *config_find_app(const struct config *cfg, const char *name) {
@@ -539,6 +629,7 @@ static int app_defaults(struct app_config *app, const char *name) {
 
 static void app_free(struct app_config *app) {
         free(app->name);
+        free(app->namespace);
         strv_free(app->exec);
         free(app->user);
         strv_free(app->callers);
@@ -569,6 +660,43 @@ static struct app_config *app_for_section(struct parse_state *st, const char *na
         }
         st->current_app_open = true;
         return &cfg->apps[cfg->n_apps++];
+}
+
+void config_namespace_free(struct namespace_config *ns) {
+        free(ns->name);
+        free(ns->netns_dir);
+        free(ns->host_veth);
+        free(ns->ns_veth);
+        free(ns->nft_table);
+        free(ns->resolv_conf);
+        free(ns->etc_netns_dir);
+        *ns = (struct namespace_config) {};
+}
+
+/* The namespace of this [namespace NAME] section: a new one (prescan() refused repeated
+ * sections), or the one being filled. */
+static struct namespace_config *ns_for_section(struct parse_state *st, const char *name, char **why) {
+        struct config *cfg = st->cfg;
+        if (cfg->n_more_ns > 0 && STREQ(cfg->more_ns[cfg->n_more_ns - 1].name, name) && st->current_app_open)
+                return &cfg->more_ns[cfg->n_more_ns - 1];
+        if (STREQ(name, cfg->ns.name) || config_find_namespace(cfg, name) != NULL) {
+                reason(why, "namespace '%s' is configured twice", name);
+                return NULL;
+        }
+        if (cfg->n_more_ns >= CONFIG_MAX_NAMESPACES) {
+                reason(why, "too many namespaces (at most %d besides the clearnet one)", CONFIG_MAX_NAMESPACES);
+                return NULL;
+        }
+        struct namespace_config *ns = &cfg->more_ns[cfg->n_more_ns];
+        *ns = (struct namespace_config) { .kind = NS_KIND_INTERNET };
+        if (set_string(&ns->name, name) < 0 || set_string(&ns->ns_veth, "veth0") < 0) {
+                config_namespace_free(ns);
+                *why = strdup("out of memory");
+                return NULL;
+        }
+        st->current_app_open = true;
+        cfg->n_more_ns++;
+        return ns;
 }
 
 static int set_key(struct parse_state *st, const struct key_def *table, size_t n, void *base, unsigned *seen,
@@ -613,6 +741,13 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
         if (!STREQ(section, st->current_section)) {
                 snprintf(st->current_section, sizeof st->current_section, "%s", section);
                 st->current_app_open = false;
+        }
+        const char *nsname = ns_section_name(section);
+        if (nsname) {
+                struct namespace_config *ns = ns_for_section(st, nsname, &st->error);
+                if (!ns)
+                        return 0;
+                return set_key(st, ns_key_table, ELEMENTSOF(ns_key_table), ns, &ns->seen, section, name, value);
         }
         if (app) {
                 struct app_config *a = app_for_section(st, app, &st->error);
@@ -701,7 +836,7 @@ static int prescan(const char *text, size_t len, unsigned *ret_line, char **ret_
                 return reason(ret_reason, "file contains a NUL byte"), *ret_line = 0, -EINVAL;
         struct line_scan ls = { .next = text };
         unsigned n_seen = 0;
-        char seen[CONFIG_MAX_APPS + 8][128];
+        char seen[CONFIG_MAX_APPS + CONFIG_MAX_NAMESPACES + 8][128];
         while (scan_next(&ls)) {
                 *ret_line = ls.line;
                 if ((size_t) (ls.eol - ls.begin) > CONFIG_MAX_LINE)
@@ -770,13 +905,10 @@ static int resolve_root_user(struct config *cfg, const char *text, unsigned *ret
         return 0;
 }
 
-static int cross_check(struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
-        const struct ipv4_prefix *h = &cfg->ns.host_address, *n = &cfg->ns.ns_address;
+/* host_address and ns_address of one namespace: one subnet, two unicast hosts in it. */
+static int check_pair(const struct namespace_config *ns, char **ret_reason) {
+        const struct ipv4_prefix *h = &ns->host_address, *n = &ns->ns_address;
         uint32_t ha = ntohl(h->addr.s_addr), na = ntohl(n->addr.s_addr);
-
-        *ret_line = find_key_line(text, "namespace", "ns_address");
-        if (!*ret_line)
-                *ret_line = find_key_line(text, "namespace", "host_address");
         if (h->prefixlen != n->prefixlen)
                 return reason(ret_reason, "host_address and ns_address must have the same prefix length");
         uint32_t mask = h->prefixlen ? ~0u << (32 - h->prefixlen) : 0;
@@ -790,6 +922,135 @@ static int cross_check(struct config *cfg, const char *text, unsigned *ret_line,
         uint8_t first = (uint8_t) (na >> 24);
         if (first == 127 || first == 0 || first >= 224)
                 return reason(ret_reason, "addresses must be unicast and outside 127.0.0.0/8");
+        return 0;
+}
+
+static bool subnets_overlap(const struct ipv4_prefix *a, const struct ipv4_prefix *b) {
+        int len = a->prefixlen < b->prefixlen ? a->prefixlen : b->prefixlen;
+        uint32_t mask = len ? ~0u << (32 - len) : 0;
+        return ((ntohl(a->addr.s_addr) ^ ntohl(b->addr.s_addr)) & mask) == 0;
+}
+
+static void ns_section(const struct namespace_config *ns, const struct config *cfg, char *buf, size_t size) {
+        if (ns == &cfg->ns)
+                snprintf(buf, size, "namespace");
+        else
+                snprintf(buf, size, "namespace %s", ns->name);
+}
+
+/* The line of key in ns's section, else of its header. */
+static unsigned ns_line(const struct config *cfg, const struct namespace_config *ns, const char *text, const char *key) {
+        char section[128];
+        ns_section(ns, cfg, section, sizeof section);
+        unsigned l = find_key_line(text, section, key);
+        return l ? l : find_key_line(text, section, NULL);
+}
+
+/* per_user = yes: a pool instead of a veth and addresses; pool of at least four /30s,
+ * given as its network address. */
+static int finish_per_user(struct namespace_config *ns, const char *text, const struct config *cfg, unsigned *ret_line,
+                           char **ret_reason) {
+        if (!(ns->seen & (1u << NS_KEY_POOL)))
+                return reason(ret_reason, "[namespace %s] has per_user = yes and no pool (e.g. pool = 10.201.0.0/16)", ns->name);
+        if (ns->seen & NS_KEY_ADDRESSES)
+                return *ret_line = ns_line(cfg, ns, text, "per_user"),
+                       reason(ret_reason, "per_user = yes takes each user's veth and addresses from pool: no host_veth, "
+                              "host_address or ns_address");
+        uint32_t mask = ~0u << (32 - ns->pool.prefixlen);
+        *ret_line = ns_line(cfg, ns, text, "pool");
+        if (ns->pool.prefixlen > 28)
+                return reason(ret_reason, "pool must be a /28 or larger");
+        if (ntohl(ns->pool.addr.s_addr) & ~mask)
+                return reason(ret_reason, "pool must be given as its network address");
+        uint8_t first = (uint8_t) (ntohl(ns->pool.addr.s_addr) >> 24);
+        if (first == 127 || first == 0 || first >= 224)
+                return reason(ret_reason, "addresses must be unicast and outside 127.0.0.0/8");
+        return 0;
+}
+
+/* A further namespace, after parsing: what it must have, and what it takes from [namespace]. */
+static int finish_namespace(struct config *cfg, struct namespace_config *ns, const char *text, unsigned *ret_line,
+                            char **ret_reason) {
+        static const struct { unsigned bit; const char *key; } required[] = {
+                { 1u << NS_KEY_HOST_VETH, "host_veth" }, { 1u << NS_KEY_HOST_ADDRESS, "host_address" },
+                { 1u << NS_KEY_NS_ADDRESS, "ns_address" },
+        };
+        *ret_line = ns_line(cfg, ns, text, NULL);
+        int r = ns->per_user ? finish_per_user(ns, text, cfg, ret_line, ret_reason) : 0;
+        if (r < 0)
+                return r;
+        if (!ns->per_user && (ns->seen & (1u << NS_KEY_POOL)))
+                return *ret_line = ns_line(cfg, ns, text, "pool"), reason(ret_reason, "pool is for per_user = yes only");
+        for (size_t i = 0; i < ELEMENTSOF(required) && !ns->per_user; i++)
+                if (!(ns->seen & required[i].bit))
+                        return reason(ret_reason, "[namespace %s] has no %s", ns->name, required[i].key);
+        if (ns->kind == NS_KIND_TOR_PORTS && ns->expose.n == 0)
+                return *ret_line = ns_line(cfg, ns, text, "kind"),
+                       reason(ret_reason, "[namespace %s] is of kind tor-ports and exposes no port (expose = 9050 951)", ns->name);
+        if (ns->kind != NS_KIND_TOR_PORTS && ns->expose.n > 0)
+                return *ret_line = ns_line(cfg, ns, text, "expose"),
+                       reason(ret_reason, "expose is for kind = tor-ports only");
+        if (ns->kind == NS_KIND_TOR_PORTS && ns->resolv_conf)
+                return *ret_line = ns_line(cfg, ns, text, "resolv_conf"),
+                       reason(ret_reason, "a tor-ports namespace has no DNS of its own (names go through Tor): no resolv_conf");
+        if (!ns->nft_table && asprintf(&ns->nft_table, "%s_%s", cfg->ns.nft_table, ns->name) < 0)
+                return -ENOMEM;
+        if (ns->kind == NS_KIND_INTERNET && !ns->resolv_conf && set_string(&ns->resolv_conf, cfg->ns.resolv_conf) < 0)
+                return -ENOMEM;
+        if (set_string(&ns->netns_dir, cfg->ns.netns_dir) < 0 || set_string(&ns->etc_netns_dir, cfg->ns.etc_netns_dir) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* The addresses a namespace may use: its subnet, or its whole pool. */
+static const struct ipv4_prefix *ns_subnet(const struct namespace_config *ns) {
+        return ns->per_user ? &ns->pool : &ns->ns_address;
+}
+
+/* Two namespaces' names, veths, tables and subnets must all differ. */
+static int check_distinct(const struct config *cfg, const struct namespace_config *a, const struct namespace_config *b,
+                          const char *text, unsigned *ret_line, char **ret_reason) {
+        char other[128];
+        ns_section(a, cfg, other, sizeof other);
+        if (a->per_user && b->per_user && strncmp(a->name, b->name, CONFIG_PER_USER_PREFIX) == 0)
+                return *ret_line = ns_line(cfg, b, text, "per_user"),
+                       reason(ret_reason, "per-user namespaces need names that differ in their first %d characters "
+                              "(their veths are named after them): [%s]", CONFIG_PER_USER_PREFIX, other);
+        if (a->host_veth && b->host_veth && STREQ(a->host_veth, b->host_veth))
+                return *ret_line = ns_line(cfg, b, text, "host_veth"),
+                       reason(ret_reason, "host_veth '%s' is also that of [%s]", b->host_veth, other);
+        if (STREQ(a->nft_table, b->nft_table))
+                return *ret_line = ns_line(cfg, b, text, "nft_table"),
+                       reason(ret_reason, "nft_table '%s' is also that of [%s]", b->nft_table, other);
+        if (subnets_overlap(ns_subnet(a), ns_subnet(b)))
+                return *ret_line = ns_line(cfg, b, text, b->per_user ? "pool" : "ns_address"),
+                       reason(ret_reason, "the subnet of %s overlaps that of [%s]", b->per_user ? "pool" : "ns_address", other);
+        return 0;
+}
+
+static int check_namespaces(struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
+        int r;
+        for (size_t i = 0; i < cfg->n_more_ns; i++)
+                if ((r = finish_namespace(cfg, &cfg->more_ns[i], text, ret_line, ret_reason)) < 0)
+                        return r;
+        for (size_t i = 0; i < config_n_namespaces(cfg); i++) {
+                const struct namespace_config *ns = config_namespace(cfg, i);
+                *ret_line = ns_line(cfg, ns, text, "ns_address");
+                if (i == 0 && !find_key_line(text, "namespace", "ns_address"))
+                        *ret_line = find_key_line(text, "namespace", "host_address");
+                if (!ns->per_user && (r = check_pair(ns, ret_reason)) < 0)
+                        return r;
+                for (size_t k = 0; k < i; k++)
+                        if ((r = check_distinct(cfg, config_namespace(cfg, k), ns, text, ret_line, ret_reason)) < 0)
+                                return r;
+        }
+        return 0;
+}
+
+static int cross_check(struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
+        int r = check_namespaces(cfg, text, ret_line, ret_reason);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < cfg->n_apps; i++) {
                 const struct app_config *a = &cfg->apps[i];
                 char section[128];
@@ -799,6 +1060,11 @@ static int cross_check(struct config *cfg, const char *text, unsigned *ret_line,
                         return reason(ret_reason, "[app %s] has no exec", a->name);
                 if (!a->user)
                         return reason(ret_reason, "[app %s] has no user", a->name);
+                if (a->namespace && !config_find_namespace(cfg, a->namespace)) {
+                        unsigned l = find_key_line(text, section, "namespace");
+                        *ret_line = l ? l : *ret_line;
+                        return reason(ret_reason, "[app %s] namespace '%s' is not configured", a->name, a->namespace);
+                }
                 /* The D-Bus proxy must end with the launch: its PID namespace's init ends it. */
                 if ((a->sockets & (APP_SOCKET_A11Y | APP_SOCKET_IBUS)) && !a->pid_namespace) {
                         unsigned l = find_key_line(text, section, "sockets");
@@ -863,13 +1129,7 @@ int config_init(struct config *cfg) {
 
 void config_free(struct config *cfg) {
         free(cfg->path);
-        free(cfg->ns.name);
-        free(cfg->ns.netns_dir);
-        free(cfg->ns.host_veth);
-        free(cfg->ns.ns_veth);
-        free(cfg->ns.nft_table);
-        free(cfg->ns.resolv_conf);
-        free(cfg->ns.etc_netns_dir);
+        config_namespace_free(&cfg->ns);
         free(cfg->daemon.socket);
         free(cfg->daemon.state_dir);
         free(cfg->daemon.cgroup);
@@ -887,6 +1147,8 @@ void config_free(struct config *cfg) {
         free(cfg->time.clock_file);
         for (size_t i = 0; i < cfg->n_apps; i++)
                 app_free(&cfg->apps[i]);
+        for (size_t i = 0; i < cfg->n_more_ns; i++)
+                config_namespace_free(&cfg->more_ns[i]);
         *cfg = (struct config) {};
 }
 

@@ -19,8 +19,24 @@ struct ipv4_prefix {
         uint8_t prefixlen;
 };
 
+/* What a namespace offers: the clearnet kind (NAT out to the internet), or only some of
+ * the host's loopback TCP ports (Tor's), as 127.0.0.1:PORT inside, and nothing else. */
+enum ns_kind { NS_KIND_INTERNET, NS_KIND_TOR_PORTS };
+
+#define CONFIG_MAX_NAMESPACES 8
+#define CONFIG_MAX_EXPOSE 8
+#define CONFIG_NS_NAME_MAX 15
+#define CONFIG_PER_USER_PREFIX 4       /* per-user veths: 'v', this much of the name, the uid */
+
+struct expose_ports {
+        uint16_t port[CONFIG_MAX_EXPOSE];
+        unsigned n;
+};
+
 struct namespace_config {
         char *name;            /* also the file name under netns_dir */
+        enum ns_kind kind;
+        struct expose_ports expose;  /* tor-ports: the host's loopback ports offered inside */
         char *netns_dir;
         char *host_veth;
         char *ns_veth;
@@ -30,6 +46,12 @@ struct namespace_config {
         char *resolv_conf;
         char *etc_netns_dir;   /* where `ip netns exec` looks for per-netns /etc files */
         bool keep_on_exit;
+        /* per_user: one namespace for each launching user, made at its first launch from
+         * a /30 of pool, removed after its last program; host_veth and the addresses are
+         * then each user's (net/usernet.h). */
+        bool per_user;
+        struct ipv4_prefix pool;
+        unsigned seen;         /* keys set in a [namespace NAME] section, for duplicates */
 };
 
 struct daemon_config {
@@ -90,6 +112,7 @@ struct app_config {
         strv bind_ro;
         unsigned max_processes; /* as in [run], for this app's launches */
         uint64_t max_memory;
+        char *namespace;       /* the [namespace NAME] it runs in; NULL: the clearnet one */
         unsigned seen;         /* keys set, for duplicates */
 };
 
@@ -113,7 +136,9 @@ struct time_config {
 
 struct config {
         char *path;
-        struct namespace_config ns;
+        struct namespace_config ns;    /* [namespace]: the clearnet one */
+        struct namespace_config more_ns[CONFIG_MAX_NAMESPACES];  /* [namespace NAME] */
+        size_t n_more_ns;
         struct daemon_config daemon;
         struct run_config run;
         struct portal_config portal;
@@ -123,6 +148,16 @@ struct config {
 };
 
 const struct app_config *config_find_app(const struct config *cfg, const char *name);
+/* The namespace called name; NULL or the clearnet one's name: cfg->ns. NULL if none. */
+const struct namespace_config *config_find_namespace(const struct config *cfg, const char *name);
+/* The namespace an app runs in (a command: the clearnet one). */
+const struct namespace_config *config_app_namespace(const struct config *cfg, const struct app_config *app);
+/* Every namespace, the clearnet one first: i from 0 to config_n_namespaces() - 1. */
+size_t config_n_namespaces(const struct config *cfg);
+const struct namespace_config *config_namespace(const struct config *cfg, size_t i);
+const char *ns_kind_name(enum ns_kind kind);
+/* Free the strings of one namespace's config (and zero it). */
+void config_namespace_free(struct namespace_config *ns);
 
 /* Fill *cfg with the defaults. */
 int config_init(struct config *cfg);

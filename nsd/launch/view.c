@@ -314,7 +314,9 @@ static int prepare_mounts(const struct sandbox *sb, struct sandbox_prepared *p, 
         char dns[PATH_MAX], path[PATH_MAX];
         int r;
         STEP(LAUNCH_STEP_MAKE_MOUNTS_PRIVATE, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ? negative_errno() : 0);
-        STEP(LAUNCH_STEP_FIND_THE_CLEARNET_RESOLV_CONF, dns_file_path(cfg->ns.etc_netns_dir, cfg->ns.name, dns));
+        /* The DNS of the namespace it runs in (a tor-ports one lists no server). */
+        const struct namespace_config *ns = sb->ns ? sb->ns : &cfg->ns;
+        STEP(LAUNCH_STEP_FIND_THE_CLEARNET_RESOLV_CONF, dns_file_path(ns->etc_netns_dir, ns->name, dns));
         p->dns_fd = open(dns, O_PATH | O_CLOEXEC);
         STEP(LAUNCH_STEP_OPEN_THE_CLEARNET_RESOLV_CONF, p->dns_fd < 0 ? negative_errno() : 0);
         if (sb->app) {

@@ -18,6 +18,7 @@
 struct sandbox {
         const struct config *cfg;
         const struct app_config *app;   /* NULL for a command */
+        const struct namespace_config *ns;  /* the namespace it runs in (its DNS); NULL: clearnet */
         const struct target *target;
         uid_t caller_uid;
         /* Validated runtime paths of the caller (empty when absent). */

@@ -17,6 +17,10 @@ struct firewall_params {
         bool guard_forwarding;
         /* The uplinks and the host's own networks: the sets' elements. */
         const struct net_paths *paths;
+        /* tor-ports: the host end, and the host's loopback ports offered at it. */
+        enum ns_kind kind;
+        struct ipv4_prefix host_address;
+        const struct expose_ports *expose;
 };
 
 /* The ruleset text of the host table / the namespace table (caller frees). */

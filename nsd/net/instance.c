@@ -36,8 +36,12 @@ static int fail(char **ret_error, int r, const char *fmt, ...) {
         return r < 0 ? r : -EINVAL;
 }
 
-void net_instance_init(struct net_instance *n, const struct config *cfg) {
-        *n = (struct net_instance) { .cfg = cfg, .netns_fd = -1, .monitor = MONITOR_NONE };
+void net_instance_init(struct net_instance *n, const struct config *cfg, const struct namespace_config *ns) {
+        *n = (struct net_instance) { .cfg = cfg, .ns = ns, .netns_fd = -1, .monitor = MONITOR_NONE };
+}
+
+static bool tor_ports(const struct net_instance *n) {
+        return n->ns->kind == NS_KIND_TOR_PORTS;
 }
 
 static void close_ns(struct net_instance *n) {
@@ -69,19 +73,20 @@ void net_instance_done(struct net_instance *n) {
         n->host_listing = n->ns_listing = NULL;
 }
 
-static struct link_params link_params(const struct config *c) {
+static struct link_params link_params(const struct namespace_config *ns) {
         return (struct link_params) {
-                .host_veth = c->ns.host_veth, .ns_veth = c->ns.ns_veth,
-                .host_address = c->ns.host_address, .ns_address = c->ns.ns_address,
+                .host_veth = ns->host_veth, .ns_veth = ns->ns_veth,
+                .host_address = ns->host_address, .ns_address = ns->ns_address,
+                .no_default_route = ns->kind == NS_KIND_TOR_PORTS,
         };
 }
 
 static struct firewall_params firewall_params(const struct net_instance *n) {
-        const struct config *c = n->cfg;
         return (struct firewall_params) {
-                .table = c->ns.nft_table, .host_veth = c->ns.host_veth, .ns_veth = c->ns.ns_veth,
-                .ns_address = c->ns.ns_address, .guard_forwarding = n->state.orig_ip_forward == 0,
-                .paths = &n->paths,
+                .table = n->ns->nft_table, .host_veth = n->ns->host_veth, .ns_veth = n->ns->ns_veth,
+                .ns_address = n->ns->ns_address, .guard_forwarding = n->state.orig_ip_forward == 0,
+                .paths = &n->paths, .kind = n->ns->kind, .host_address = n->ns->host_address,
+                .expose = &n->ns->expose,
         };
 }
 
@@ -103,41 +108,42 @@ static int open_ns_sock(struct net_instance *n, void *arg) {
 
 /* Open the namespace at netns_dir/name if there is one; 0 and netns_fd -1 when not. */
 static int open_existing_ns(struct net_instance *n, char **ret_error) {
-        const struct config *c = n->cfg;
-        int r = netns_open(c->ns.netns_dir, c->ns.name, &n->netns_fd);
+        int r = netns_open(n->ns->netns_dir, n->ns->name, &n->netns_fd);
         if (r == -ENOENT)
                 return 0;
         if (r == -ENOTUNIQ) {
-                if (netns_is_leftover(c->ns.netns_dir, c->ns.name) > 0)
+                if (netns_is_leftover(n->ns->netns_dir, n->ns->name) > 0)
                         return 0;
                 return fail(ret_error, -EEXIST, "%s/%s exists and is not a network namespace; refusing to touch it",
-                            c->ns.netns_dir, c->ns.name);
+                            n->ns->netns_dir, n->ns->name);
         }
         if (r < 0)
-                return fail(ret_error, r, "cannot open namespace %s/%s", c->ns.netns_dir, c->ns.name);
+                return fail(ret_error, r, "cannot open namespace %s/%s", n->ns->netns_dir, n->ns->name);
         r = in_ns(n, open_ns_sock, NULL);
         if (r < 0)
-                return fail(ret_error, r, "cannot open a netlink socket in namespace '%s'", c->ns.name);
+                return fail(ret_error, r, "cannot open a netlink socket in namespace '%s'", n->ns->name);
         char offender[64];
         r = link_ns_adoptable(n->ns_sk, offender, sizeof offender);
         if (r == -EBUSY)
                 return fail(ret_error, r, "namespace '%s' at %s/%s holds link '%s' that clearnet-nsd did not make; "
                             "it belongs to something else, refusing to adopt it",
-                            c->ns.name, c->ns.netns_dir, c->ns.name, offender), -EBUSY;
+                            n->ns->name, n->ns->netns_dir, n->ns->name, offender), -EBUSY;
         if (r < 0)
-                return fail(ret_error, r, "cannot list the links of namespace '%s'", c->ns.name);
+                return fail(ret_error, r, "cannot list the links of namespace '%s'", n->ns->name);
         return 1;
 }
 
 /* Everything that can refuse a start, checked before anything is changed. */
 static int preflight(struct net_instance *n, char **ret_error) {
-        const struct config *c = n->cfg;
         _cleanup_free_ char *why = NULL;
         struct dns_config dns;
-        int r = dns_load(c->ns.resolv_conf, &dns, ret_error);
-        if (r < 0)
-                return *ret_error ? r : fail(ret_error, r, "cannot read resolv_conf");
-        dns_config_done(&dns);
+        int r;
+        if (n->ns->resolv_conf) {
+                r = dns_load(n->ns->resolv_conf, &dns, ret_error);
+                if (r < 0)
+                        return *ret_error ? r : fail(ret_error, r, "cannot read resolv_conf");
+                dns_config_done(&dns);
+        }
 
         r = nft_open(&n->nft_host);
         if (r < 0)
@@ -154,24 +160,27 @@ static int preflight(struct net_instance *n, char **ret_error) {
                 return r;
 
         int ifindex, is_veth;
-        if (link_lookup(n->host_sk, c->ns.host_veth, &ifindex, &is_veth) == 0 &&
+        if (link_lookup(n->host_sk, n->ns->host_veth, &ifindex, &is_veth) == 0 &&
             (!n->ns_sk || !is_veth || link_peer_is_in(n->ns_sk, ifindex) <= 0))
                 return fail(ret_error, -EEXIST, "a link named '%s' already exists on the host and is not clearnet's "
-                            "(set host_veth to another name)", c->ns.host_veth), -EEXIST;
+                            "(set host_veth to another name)", n->ns->host_veth), -EEXIST;
 
         char desc[96];
-        r = link_find_overlap(n->host_sk, n->ns_sk, &c->ns.ns_address, desc, sizeof desc);
+        r = link_find_overlap(n->host_sk, n->ns_sk, &n->ns->ns_address, desc, sizeof desc);
         if (r < 0)
                 return fail(ret_error, r, "cannot list the host's addresses");
         if (r > 0)
                 return fail(ret_error, 0, "ns_address subnet overlaps %s on the host; choose another /%d",
-                            desc, c->ns.ns_address.prefixlen);
+                            desc, n->ns->ns_address.prefixlen);
         return 0;
 }
 
 static int ensure_state(struct net_instance *n) {
         const struct config *c = n->cfg;
-        int r = state_load(c->daemon.state_dir, c->ns.name, &n->state);
+        /* A tor-ports namespace changes no host-wide setting: nothing to restore. */
+        if (tor_ports(n))
+                return 0;
+        int r = state_load(c->daemon.state_dir, n->ns->name, &n->state);
         if (r != -ENOENT)
                 return r;
         r = sysctl_net_read("ipv4/ip_forward", NULL, &n->state.orig_ip_forward);
@@ -179,7 +188,7 @@ static int ensure_state(struct net_instance *n) {
                 return r;
         if (sysctl_net_read("ipv4/conf/all/accept_redirects", NULL, &n->state.orig_all_accept_redirects) < 0)
                 n->state.orig_all_accept_redirects = -1;
-        return state_save(c->daemon.state_dir, c->ns.name, &n->state);
+        return state_save(c->daemon.state_dir, n->ns->name, &n->state);
 }
 
 static int ensure_ns_inside(struct net_instance *n, void *arg) {
@@ -196,24 +205,30 @@ static int ensure_ns_inside(struct net_instance *n, void *arg) {
                         return r;
                 changed |= ch;
         }
+        /* 127.0.0.1:PORT leaves for the host end, and its replies come back to it. */
+        if (tor_ports(n)) {
+                int ch;
+                if ((r = sysctl_net_ensure("ipv4/conf/%s/route_localnet", "all", 1, &ch)) < 0)
+                        return r;
+                changed |= ch;
+        }
         if (!n->ns_sk && (r = nl_route_open(&n->ns_sk)) < 0)
                 return r;
         return changed;
 }
 
 static int ensure_netns(struct net_instance *n) {
-        const struct config *c = n->cfg;
         int r;
         if (n->netns_fd < 0) {
-                (void) netns_remove(c->ns.netns_dir, c->ns.name); /* an empty leftover file */
-                r = netns_create(c->ns.netns_dir, c->ns.name, &n->netns_fd);
+                (void) netns_remove(n->ns->netns_dir, n->ns->name); /* an empty leftover file */
+                r = netns_create(n->ns->netns_dir, n->ns->name, &n->netns_fd);
                 if (r < 0)
                         return r;
-                log_info("created namespace '%s' at %s/%s", c->ns.name, c->ns.netns_dir, c->ns.name);
-        } else if (!netns_is_pinned(c->ns.netns_dir, c->ns.name, n->netns_fd)) {
-                log_warning("repaired: namespace '%s' was no longer mounted at %s/%s", c->ns.name, c->ns.netns_dir,
-                            c->ns.name);
-                r = netns_pin(c->ns.netns_dir, c->ns.name, n->netns_fd);
+                log_info("created namespace '%s' at %s/%s", n->ns->name, n->ns->netns_dir, n->ns->name);
+        } else if (!netns_is_pinned(n->ns->netns_dir, n->ns->name, n->netns_fd)) {
+                log_warning("repaired: namespace '%s' was no longer mounted at %s/%s", n->ns->name, n->ns->netns_dir,
+                            n->ns->name);
+                r = netns_pin(n->ns->netns_dir, n->ns->name, n->netns_fd);
                 if (r < 0)
                         return r;
         }
@@ -254,30 +269,45 @@ static int apply_ns_table(struct net_instance *n, void *ret_error) {
 }
 
 static int ensure_link(struct net_instance *n, char **ret_error) {
-        const struct config *c = n->cfg;
-        struct link_params p = link_params(c);
+        struct link_params p = link_params(n->ns);
         char why[128];
         int r = link_verify(n->host_sk, n->ns_sk, &p, why, sizeof why);
         if (r == 0)
                 return 0;
         if (n->up || n->adopted)
                 log_warning("repairing the link: %s", why);
-        if ((r = link_flush_ns(n->ns_sk)) < 0 || (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 ||
+        if ((r = link_flush_ns(n->ns_sk)) < 0 || (r = link_delete(n->host_sk, n->ns->host_veth)) < 0 ||
             (r = link_create_pair(n->host_sk, n->netns_fd, &p)) < 0)
-                return fail(ret_error, r, "cannot create veth pair %s/%s", c->ns.host_veth, c->ns.ns_veth);
+                return fail(ret_error, r, "cannot create veth pair %s/%s", n->ns->host_veth, n->ns->ns_veth);
         /* Before the link is up, so no IPv6 link-local address ever appears. */
-        r = sysctl_net_write("ipv6/conf/%s/disable_ipv6", c->ns.host_veth, 1);
+        r = sysctl_net_write("ipv6/conf/%s/disable_ipv6", n->ns->host_veth, 1);
         if (r < 0)
-                return fail(ret_error, r, "cannot disable IPv6 on %s", c->ns.host_veth);
+                return fail(ret_error, r, "cannot disable IPv6 on %s", n->ns->host_veth);
         r = link_configure(n->host_sk, n->ns_sk, &p);
         if (r < 0)
                 return fail(ret_error, r, "cannot configure the veth pair");
         return 0;
 }
 
-static int ensure_host_sysctls(struct net_instance *n, char **ret_error) {
-        const char *veth = n->cfg->ns.host_veth;
+/* A tor-ports veth: never forwarding; its DNAT to 127.0.0.1 is routed (route_localnet on
+ * this link only). Nothing host-wide changes. */
+static int ensure_tor_sysctls(struct net_instance *n, char **ret_error) {
+        const char *veth = n->ns->host_veth;
         int a = 0, b = 0, d = 0, r;
+        if ((r = sysctl_net_ensure("ipv6/conf/%s/disable_ipv6", veth, 1, &a)) < 0 ||
+            (r = sysctl_net_ensure("ipv4/conf/%s/forwarding", veth, 0, &b)) < 0 ||
+            (r = sysctl_net_ensure("ipv4/conf/%s/route_localnet", veth, 1, &d)) < 0)
+                return fail(ret_error, r, "cannot set the host's sysctls for %s", veth);
+        if ((a || b || d) && n->up)
+                log_warning("repaired: host sysctls for %s had changed", veth);
+        return 0;
+}
+
+static int ensure_host_sysctls(struct net_instance *n, char **ret_error) {
+        const char *veth = n->ns->host_veth;
+        int a = 0, b = 0, d = 0, r;
+        if (tor_ports(n))
+                return ensure_tor_sysctls(n, ret_error);
         if ((r = sysctl_net_ensure("ipv6/conf/%s/disable_ipv6", veth, 1, &a)) < 0 ||
             (r = sysctl_net_ensure("ipv4/conf/%s/forwarding", veth, 1, &b)) < 0 ||
             /* Replies arrive on the uplink, and the kernel asks the input link whether it
@@ -290,27 +320,32 @@ static int ensure_host_sysctls(struct net_instance *n, char **ret_error) {
 }
 
 static int ensure_dns(struct net_instance *n, char **ret_error) {
-        const struct config *c = n->cfg;
         _cleanup_free_ char *why = NULL;
         struct dns_config dns;
-        int r = dns_load(c->ns.resolv_conf, &dns, &why);
+        if (tor_ports(n)) {
+                /* No server: names go through Tor (SOCKS), or nowhere. */
+                int r = dns_install(n->ns->etc_netns_dir, n->ns->name,
+                                    "# clearnet-nsd: no DNS in a tor-ports namespace; names are resolved through Tor\n");
+                return r < 0 ? fail(ret_error, r, "cannot write %s/%s/resolv.conf", n->ns->etc_netns_dir, n->ns->name) : 0;
+        }
+        int r = dns_load(n->ns->resolv_conf, &dns, &why);
         if (r < 0) {
                 log_error("%s; keeping the previous clearnet DNS servers", why ? why : "cannot read resolv_conf");
                 return 0;
         }
         if (dns.dropped)
                 log_warning("ignored %u nameserver(s) in %s: loopback or IPv6 servers are never clearnet's",
-                            dns.dropped, c->ns.resolv_conf);
+                            dns.dropped, n->ns->resolv_conf);
         if (dns.servers == 0)
                 log_notice("%s lists no nameserver yet: no name resolution in the namespace until the network is up",
-                           c->ns.resolv_conf);
+                           n->ns->resolv_conf);
         unsigned servers = dns.servers;
-        r = dns_install(c->ns.etc_netns_dir, c->ns.name, dns.text);
+        r = dns_install(n->ns->etc_netns_dir, n->ns->name, dns.text);
         dns_config_done(&dns);
         if (r < 0)
-                return fail(ret_error, r, "cannot write %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
+                return fail(ret_error, r, "cannot write %s/%s/resolv.conf", n->ns->etc_netns_dir, n->ns->name);
         if (r > 0)
-                log_info("clearnet DNS: %u server(s) from %s", servers, c->ns.resolv_conf);
+                log_info("clearnet DNS: %u server(s) from %s", servers, n->ns->resolv_conf);
         return 0;
 }
 
@@ -318,7 +353,9 @@ static int ensure_dns(struct net_instance *n, char **ret_error) {
  * loaded again: their listings are dropped), 0 when not. */
 static int refresh_paths(struct net_instance *n) {
         struct net_paths now;
-        int r = paths_read(n->host_sk, n->cfg->ns.host_veth, &n->cfg->ns.host_address, &now);
+        if (tor_ports(n))
+                return 0;       /* its rules name no uplink and no local network */
+        int r = paths_read(n->host_sk, n->ns->host_veth, &n->ns->host_address, &now);
         if (r < 0)
                 return r;
         if (paths_equal(&now, &n->paths)) {
@@ -344,16 +381,16 @@ static int ensure_all(struct net_instance *n, char **ret_error) {
         if ((r = refresh_paths(n)) < 0)
                 return fail(ret_error, r, "cannot read the host's routes and addresses");
         if ((r = ensure_netns(n)) < 0)
-                return fail(ret_error, r, "cannot set up namespace '%s'", n->cfg->ns.name);
+                return fail(ret_error, r, "cannot set up namespace '%s'", n->ns->name);
         if ((r = in_ns(n, apply_ns_table, ret_error)) < 0)
-                return *ret_error ? r : fail(ret_error, r, "cannot enter namespace '%s'", n->cfg->ns.name);
+                return *ret_error ? r : fail(ret_error, r, "cannot enter namespace '%s'", n->ns->name);
         if ((r = apply_table(n, true, &n->host_listing, ret_error)) < 0)
                 return r;
         if ((r = ensure_link(n, ret_error)) < 0)
                 return r;
         if ((r = ensure_host_sysctls(n, ret_error)) < 0)
                 return r;
-        if (link_lookup(n->host_sk, n->cfg->ns.host_veth, &n->host_veth_ifindex, NULL) < 0)
+        if (link_lookup(n->host_sk, n->ns->host_veth, &n->host_veth_ifindex, NULL) < 0)
                 n->host_veth_ifindex = 0;
         return ensure_dns(n, ret_error);
 }
@@ -374,7 +411,7 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
                 return fail(ret_error, r, "cannot follow the host's routes and nftables over netlink");
         n->adopted = n->netns_fd >= 0;
         if (n->adopted)
-                log_info("adopting the existing namespace '%s'", c->ns.name);
+                log_info("adopting the existing namespace '%s'", n->ns->name);
         r = ensure_state(n);
         if (r < 0)
                 return fail(ret_error, r, "cannot record state in %s", c->daemon.state_dir);
@@ -383,7 +420,7 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
         if (r < 0) {
                 _cleanup_free_ char *ignored = NULL;
                 (void) net_instance_teardown(n, &ignored);
-                return fail(ret_error, 0, "cannot bring up namespace '%s' (everything undone): %s", c->ns.name,
+                return fail(ret_error, 0, "cannot bring up namespace '%s' (everything undone): %s", n->ns->name,
                             why ? why : strerror(-r)), r;
         }
         /* The namespace exists now: follow its table too. */
@@ -391,7 +428,7 @@ int net_instance_bring_up(struct net_instance *n, char **ret_error) {
         if (r < 0) {
                 _cleanup_free_ char *ignored = NULL;
                 (void) net_instance_teardown(n, &ignored);
-                return fail(ret_error, r, "cannot follow nftables inside namespace '%s' (everything undone)", c->ns.name);
+                return fail(ret_error, r, "cannot follow nftables inside namespace '%s' (everything undone)", n->ns->name);
         }
         n->up = true;
         return 0;
@@ -401,10 +438,12 @@ int net_instance_reconcile(struct net_instance *n) {
         const struct config *c = n->cfg;
         struct nsd_state st;
         /* Another instance may have handed us the host's original forwarding setting. */
-        if (state_load(c->daemon.state_dir, c->ns.name, &st) == 0)
+        if (tor_ports(n))
+                ;
+        else if (state_load(c->daemon.state_dir, n->ns->name, &st) == 0)
                 n->state = st;
         else
-                (void) state_save(c->daemon.state_dir, c->ns.name, &n->state);
+                (void) state_save(c->daemon.state_dir, n->ns->name, &n->state);
         _cleanup_free_ char *why = NULL;
         int r = ensure_all(n, &why);
         if (r < 0)
@@ -419,7 +458,7 @@ int net_instance_event_fd(const struct net_instance *n) {
 /* What the events touched; 1 when something was changed, 0 when all was as it should be. */
 static int repair_after(struct net_instance *n, unsigned what, char **ret_error) {
         if (what & MONITOR_LINK) {
-                struct link_params p = link_params(n->cfg);
+                struct link_params p = link_params(n->ns);
                 char why[128];
                 if (link_verify(n->host_sk, n->ns_sk, &p, why, sizeof why) < 0)
                         return net_instance_reconcile(n) < 0 ? -EIO : 1;
@@ -438,14 +477,14 @@ static int repair_after(struct net_instance *n, unsigned what, char **ret_error)
                 return inner;
         }
         if (inner < 0)
-                return fail(ret_error, inner, "cannot enter namespace '%s'", n->cfg->ns.name);
+                return fail(ret_error, inner, "cannot enter namespace '%s'", n->ns->name);
         return changed || r > 0;
 }
 
 void net_instance_handle_events(struct net_instance *n) {
         struct monitor_target t = {
-                .host_veth = n->cfg->ns.host_veth, .host_veth_ifindex = n->host_veth_ifindex,
-                .table = n->cfg->ns.nft_table,
+                .host_veth = n->ns->host_veth, .host_veth_ifindex = n->host_veth_ifindex,
+                .table = n->ns->nft_table,
         };
         monitor_read(&n->monitor, &t);
         unsigned what = monitor_take(&n->monitor);
@@ -489,18 +528,20 @@ int net_instance_teardown(struct net_instance *n, char **ret_error) {
         monitor_close(&n->monitor);
         /* Links first: with the veth gone nothing flows while the rest goes. */
         if (n->netns_fd >= 0 && (r = in_ns(n, flush_ns_links, NULL)) < 0 && !first)
-                first = fail(ret_error, r, "cannot remove the links of namespace '%s'", c->ns.name);
+                first = fail(ret_error, r, "cannot remove the links of namespace '%s'", n->ns->name);
         int ifindex, is_veth;
-        if (link_lookup(n->host_sk, c->ns.host_veth, &ifindex, &is_veth) == 0 && is_veth &&
-            n->netns_fd >= 0 && (r = link_delete(n->host_sk, c->ns.host_veth)) < 0 && !first)
-                first = fail(ret_error, r, "cannot delete %s", c->ns.host_veth);
+        if (link_lookup(n->host_sk, n->ns->host_veth, &ifindex, &is_veth) == 0 && is_veth &&
+            n->netns_fd >= 0 && (r = link_delete(n->host_sk, n->ns->host_veth)) < 0 && !first)
+                first = fail(ret_error, r, "cannot delete %s", n->ns->host_veth);
         close_ns(n);
-        if (!foreign && (r = netns_remove(c->ns.netns_dir, c->ns.name)) < 0 && !first)
-                first = fail(ret_error, r, "cannot remove %s/%s", c->ns.netns_dir, c->ns.name);
+        if (!foreign && (r = netns_remove(n->ns->netns_dir, n->ns->name)) < 0 && !first)
+                first = fail(ret_error, r, "cannot remove %s/%s", n->ns->netns_dir, n->ns->name);
 
         struct nsd_state st;
-        if (state_load(c->daemon.state_dir, c->ns.name, &st) == 0) {
-                int others = state_hand_over(c->daemon.state_dir, c->ns.name, &st);
+        if (tor_ports(n))
+                ;       /* it changed nothing host-wide */
+        else if (state_load(c->daemon.state_dir, n->ns->name, &st) == 0) {
+                int others = state_hand_over(c->daemon.state_dir, n->ns->name, &st);
                 if (others == 0 && (r = sysctl_net_ensure("ipv4/ip_forward", NULL, st.orig_ip_forward, NULL)) < 0 && !first)
                         first = fail(ret_error, r, "cannot restore net.ipv4.ip_forward");
                 if (others == 0 && st.orig_all_accept_redirects >= 0 &&
@@ -512,13 +553,13 @@ int net_instance_teardown(struct net_instance *n, char **ret_error) {
         _cleanup_free_ char *err = NULL;
         if (!n->nft_host && (r = nft_open(&n->nft_host)) < 0 && !first)
                 first = fail(ret_error, r, "cannot use libnftables");
-        if (n->nft_host && (r = nft_delete_table(n->nft_host, c->ns.nft_table, &err)) < 0 && !first)
-                first = fail(ret_error, r, "cannot delete table inet %s%s%s", c->ns.nft_table, err ? ": " : "", err ? err : "");
-        if ((r = dns_remove(c->ns.etc_netns_dir, c->ns.name)) < 0 && !first)
-                first = fail(ret_error, r, "cannot remove %s/%s/resolv.conf", c->ns.etc_netns_dir, c->ns.name);
+        if (n->nft_host && (r = nft_delete_table(n->nft_host, n->ns->nft_table, &err)) < 0 && !first)
+                first = fail(ret_error, r, "cannot delete table inet %s%s%s", n->ns->nft_table, err ? ": " : "", err ? err : "");
+        if ((r = dns_remove(n->ns->etc_netns_dir, n->ns->name)) < 0 && !first)
+                first = fail(ret_error, r, "cannot remove %s/%s/resolv.conf", n->ns->etc_netns_dir, n->ns->name);
         if (!first) {
-                (void) state_remove(c->daemon.state_dir, c->ns.name);
-                (void) pidfile_remove(c->daemon.state_dir, c->ns.name);
+                (void) state_remove(c->daemon.state_dir, n->ns->name);
+                (void) pidfile_remove(c->daemon.state_dir, n->ns->name);
         }
         close_nft(n);
         free(n->host_listing);

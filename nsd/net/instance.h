@@ -14,6 +14,7 @@ struct nft;
 
 struct net_instance {
         const struct config *cfg;
+        const struct namespace_config *ns;      /* the namespace this instance keeps */
         int netns_fd;
         struct nl_sock *host_sk;
         struct nl_sock *ns_sk;
@@ -29,7 +30,7 @@ struct net_instance {
         int host_veth_ifindex;  /* for the monitor; 0 when unknown */
 };
 
-void net_instance_init(struct net_instance *n, const struct config *cfg);
+void net_instance_init(struct net_instance *n, const struct config *cfg, const struct namespace_config *ns);
 void net_instance_done(struct net_instance *n);
 
 /* Check everything that could make a start fail, then create or adopt and repair. On

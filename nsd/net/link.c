@@ -197,7 +197,7 @@ int link_configure(struct nl_sock *host_sk, struct nl_sock *ns_sk, const struct 
             (r = link_set_up(ns_sk, "lo")) < 0 ||
             (r = link_set_up(ns_sk, p->ns_veth)) < 0 ||
             (r = link_set_up(host_sk, p->host_veth)) < 0 ||
-            (r = add_default_route(ns_sk, p->ns_veth, &p->host_address.addr)) < 0)
+            (!p->no_default_route && (r = add_default_route(ns_sk, p->ns_veth, &p->host_address.addr)) < 0))
                 return r;
         return 0;
 }
@@ -248,7 +248,7 @@ static int verify_routes(struct nl_sock *ns_sk, int ifindex, const struct link_p
                 if (!nh || rtnl_route_nh_get_ifindex(nh) != ifindex || rtnl_route_get_type(rt) != RTN_UNICAST)
                         return reason_into(why, size, -EINVAL, "unexpected route in the namespace");
                 struct nl_addr *gw = rtnl_route_nh_get_gateway(nh);
-                if (plen == 0 && gw && nl_addr_get_len(gw) == 4 &&
+                if (plen == 0 && gw && nl_addr_get_len(gw) == 4 && !p->no_default_route &&
                     memcmp(nl_addr_get_binary_addr(gw), &p->host_address.addr, 4) == 0 && !have_default) {
                         have_default = true;
                         continue;
@@ -262,7 +262,7 @@ static int verify_routes(struct nl_sock *ns_sk, int ifindex, const struct link_p
                 }
                 return reason_into(why, size, -EINVAL, "unexpected route in the namespace");
         }
-        if (!have_default)
+        if (!have_default && !p->no_default_route)
                 return reason_into(why, size, -ENETUNREACH, "default route in the namespace is missing");
         return 0;
 }

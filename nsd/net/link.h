@@ -20,6 +20,7 @@ struct link_params {
         const char *ns_veth;
         struct ipv4_prefix host_address;
         struct ipv4_prefix ns_address;
+        bool no_default_route;  /* tor-ports: the namespace reaches its host end only */
 };
 
 /* -EBUSY, with the offending link's name in ret_name, when the namespace holds anything

@@ -139,12 +139,87 @@ static void reply_status(struct client *c, const struct app_config *app, const s
         (void) proto_send_reply(c->fd, &reply);
 }
 
+static void describe_ns(const struct namespace_config *ns, struct proto_reply *reply) {
+        typeof(reply->namespaces.ns[0]) *out = &reply->namespaces.ns[reply->namespaces.n++];
+        snprintf(out->name, sizeof out->name, "%s", ns->name);
+        out->kind = ns->kind == NS_KIND_TOR_PORTS ? PROTO_NS_TOR_PORTS : PROTO_NS_INTERNET;
+        out->nports = ns->expose.n;
+        memcpy(out->ports, ns->expose.port, sizeof out->ports);
+}
+
+/* The entry of the reply a program in net counts in: its own, or (another user's
+ * per-user namespace) that of the section it was made from. */
+static size_t entry_of(const struct server *s, const struct net_instance *net, const struct net_instance *const *shown,
+                       size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (shown[i] == net)
+                        return i;
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX; i++)
+                if (s->user_nets[i] && &s->user_nets[i]->net == net)
+                        for (size_t k = 0; k < s->n_nets; k++)
+                                if (s->nets[k].ns == s->user_nets[i]->base)
+                                        return k;
+        return 0;
+}
+
+/* Which namespaces there are, and what runs in each: the configured ones and the caller's
+ * own per-user ones (root: everyone's); the caller's programs by name (root: all), the
+ * others' counted only. */
+static void reply_namespaces(struct client *c, const struct caller *who, const struct server *s) {
+        struct proto_reply reply = { .type = PROTO_MSG_NAMESPACES };
+        const struct net_instance *shown[PROTO_NAMESPACES_MAX];
+        for (size_t i = 0; i < s->n_nets && reply.namespaces.n < PROTO_NAMESPACES_MAX; i++) {
+                shown[reply.namespaces.n] = &s->nets[i];
+                describe_ns(s->nets[i].ns, &reply);
+        }
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX && reply.namespaces.n < PROTO_NAMESPACES_MAX; i++) {
+                const struct user_net *u = s->user_nets[i];
+                if (!u || (who->uid != 0 && u->uid != who->uid))
+                        continue;
+                shown[reply.namespaces.n] = &u->net;
+                describe_ns(&u->ns, &reply);
+        }
+        for (size_t i = 0; i < s->n_slots; i++) {
+                const struct client *o = &s->clients[i];
+                if ((o->state != CLIENT_STARTING && o->state != CLIENT_RUNNING && o->state != CLIENT_ORPHAN) || o->pid <= 0 ||
+                    !o->net)
+                        continue;
+                size_t k = entry_of(s, o->net, shown, reply.namespaces.n);
+                reply.namespaces.ns[k].running++;
+                if ((who->uid != 0 && o->uid != who->uid) || reply.namespaces.m >= PROTO_PROGRAMS_MAX)
+                        continue;
+                typeof(reply.namespaces.programs[0]) *p = &reply.namespaces.programs[reply.namespaces.m++];
+                *p = (typeof(*p)) { .ns = (uint32_t) k, .pid = o->pid, .uid = o->uid };
+                snprintf(p->what, sizeof p->what, "%s", o->app ? o->app->name : o->command[0] ? o->command : "?");
+                for (char *q = p->what; *q; q++)
+                        if (*q < 0x20 || *q > 0x7e)
+                                *q = '?';
+        }
+        (void) proto_send_reply(c->fd, &reply);
+}
+
+/* The namespace the launch goes to (made now for a per-user one), into sr; NULL with msg. */
+static struct net_instance *launch_net(struct server *s, const struct app_config *app, uid_t uid, struct spawn_request *sr,
+                                       char *msg, size_t size) {
+        _cleanup_free_ char *why = NULL;
+        struct net_instance *net = server_net_for(s, app, uid, &why);
+        if (!net) {
+                snprintf(msg, size, "cannot make the namespace: %s", why ? why : "unknown error");
+                return NULL;
+        }
+        sr->netns_fd = net->netns_fd;
+        return net;
+}
+
 static int start_launch(struct server *s, struct client *c, const struct caller *who, const struct proto_request *req,
                         const struct app_config *app, const struct target *t, const int *fds, char *msg, size_t size) {
         struct spawn_request sr = server_base_request(s);
+        struct net_instance *net = launch_net(s, app, who->uid, &sr, msg, size);
+        if (!net)
+                return PROTO_ERROR_INTERNAL;
         sr.cwd = req->cwd;
         sr.stdio = fds;
-        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
+        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .ns = net->ns, .target = t, .caller_uid = who->uid };
         if (app)
                 request_runtime_from_env(req, who->uid, &sr.sandbox);
         char **argv = NULL, **envp = NULL;
@@ -165,6 +240,7 @@ static int start_launch(struct server *s, struct client *c, const struct caller 
                 return PROTO_ERROR_INTERNAL;
         }
         c->app = app;
+        c->net = net;
         snprintf(c->command, sizeof c->command, "%s", app ? app->exec[0] : req->argv[0]);
         c->state = CLIENT_STARTING;
         c->deadline_ms = 0;
@@ -179,8 +255,11 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
                            const struct app_config *app, const struct target *t, char *msg, size_t size) {
         struct proto_request none = { .kind = PROTO_REQUEST_TIME_SYNC };
         struct spawn_request sr = server_base_request(s);
+        struct net_instance *net = launch_net(s, app, who->uid, &sr, msg, size);
+        if (!net)
+                return PROTO_ERROR_INTERNAL;
         sr.cwd = t->home;
-        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .target = t, .caller_uid = who->uid };
+        sr.sandbox = (struct sandbox) { .cfg = s->cfg, .app = app, .ns = net->ns, .target = t, .caller_uid = who->uid };
         char **argv = NULL, **envp = NULL;
         int out[2] = { -1, -1 }, r;
         _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -212,6 +291,7 @@ static int start_time_sync(struct server *s, struct client *c, const struct call
         c->out_len = 0;
         c->time_sync = true;
         c->app = app;
+        c->net = net;
         snprintf(c->command, sizeof c->command, "%s", app->exec[0]);
         c->state = CLIENT_STARTING;
         /* The check bounds its own time; this is in case it does not. */
@@ -266,6 +346,12 @@ static void handle_request(struct server *s, struct client *c) {
                 snprintf(msg, sizeof msg, "cannot identify the caller");
         } else
                 code = policy_decide(s->cfg, &s->users, &who, &req, &app, &t, msg, sizeof msg);
+        if (code == 0 && req.kind == PROTO_REQUEST_NAMESPACES) {
+                reply_namespaces(c, &who, s);
+                client_free(s, c);
+                proto_request_done(&req);
+                return;
+        }
         if (code == 0 && req.kind == PROTO_REQUEST_STATUS) {
                 reply_status(c, app, s);
                 client_free(s, c);

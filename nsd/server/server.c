@@ -175,9 +175,71 @@ static void server_free(struct server *s) {
         closep(&s->listen_fd);
 }
 
-int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd) {
-        *s = (struct server) { .cfg = cfg, .net = net, .sigfd = sigfd, .listen_fd = -1, .self_pidfd = -1,
-                               .pidns_fd = -1, .spare = SPARE_NONE, .cgroups = CGROUP_BASE_NONE,
+/* uid's namespace of base: the one there is, or a new one in the lowest free /30. */
+static struct net_instance *user_net_for(struct server *s, const struct namespace_config *base, uid_t uid, char **ret_error) {
+        bool used[USER_NET_MAX] = {};
+        size_t free_slot = SERVER_USER_NETS_MAX;
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX; i++) {
+                struct user_net *u = s->user_nets[i];
+                if (!u) {
+                        free_slot = free_slot < i ? free_slot : i;
+                        continue;
+                }
+                if (u->base == base && u->uid == uid)
+                        return &u->net;
+                if (u->base == base)
+                        used[u->slot] = true;
+        }
+        unsigned slot = 0, slots = user_net_slots(base);
+        while (slot < slots && used[slot])
+                slot++;
+        if (free_slot == SERVER_USER_NETS_MAX || slot == slots) {
+                *ret_error = strdup("too many per-user namespaces already");
+                return NULL;
+        }
+        uint64_t start = now_ms();
+        if (user_net_up(s->cfg, base, uid, slot, &s->user_nets[free_slot], ret_error) < 0)
+                return NULL;
+        log_info("made it in %llu ms", (unsigned long long) (now_ms() - start));
+        return &s->user_nets[free_slot]->net;
+}
+
+struct net_instance *server_net_for(struct server *s, const struct app_config *app, uid_t uid, char **ret_error) {
+        const struct namespace_config *ns = config_app_namespace(s->cfg, app);
+        if (ns->per_user)
+                return user_net_for(s, ns, uid, ret_error);
+        for (size_t i = 0; i < s->n_nets; i++)
+                if (s->nets[i].ns == ns)
+                        return &s->nets[i];
+        return s->net;
+}
+
+/* A per-user namespace whose user has no program left goes. */
+static void drop_idle_user_nets(struct server *s) {
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX; i++) {
+                if (!s->user_nets[i])
+                        continue;
+                bool busy = false;
+                for (size_t k = 0; k < s->n_slots && !busy; k++)
+                        busy = s->clients[k].state != CLIENT_FREE && s->clients[k].net == &s->user_nets[i]->net;
+                if (!busy)
+                        user_net_down(&s->user_nets[i]);
+        }
+}
+
+/* Every instance that is up: the configured ones, then the users'. */
+static struct net_instance *nth_net(struct server *s, size_t i) {
+        if (i < s->n_nets)
+                return s->nets[i].ns->per_user ? NULL : &s->nets[i];
+        i -= s->n_nets;
+        return i < SERVER_USER_NETS_MAX && s->user_nets[i] ? &s->user_nets[i]->net : NULL;
+}
+#define N_NETS(s) ((s)->n_nets + SERVER_USER_NETS_MAX)
+
+int server_open(struct server *s, const struct config *cfg, struct net_instance *nets, size_t n_nets, int sigfd) {
+        *s = (struct server) { .cfg = cfg, .net = &nets[0], .nets = nets, .n_nets = n_nets, .sigfd = sigfd,
+                               .listen_fd = -1, .self_pidfd = -1, .pidns_fd = -1, .spare = SPARE_NONE,
+                               .cgroups = CGROUP_BASE_NONE,
                                .log_refusals = { .what = "refusal(s)" }, .log_launches = { .what = "launch line(s)" } };
         /* Spares make commands; no one may run one, no spare. */
         s->use_spare = cfg->run.pid_namespace && ((cfg->run.users && cfg->run.users[0]) ||
@@ -328,11 +390,15 @@ static int handle_signal(struct server *s) {
         if (si.ssi_signo == SIGHUP) {
                 notify_send("RELOADING=1");
                 log_info("SIGHUP: re-reading the DNS file and re-checking everything");
-                (void) net_instance_reconcile(s->net);
+                for (size_t i = 0; i < N_NETS(s); i++)
+                        if (nth_net(s, i))
+                                (void) net_instance_reconcile(nth_net(s, i));
                 /* What it made ahead may be stale now; a new one comes with the next round. */
                 spare_discard(&s->spare);
                 notify_send("READY=1");
-                net_instance_idle(s->net);
+                for (size_t i = 0; i < N_NETS(s); i++)
+                        if (nth_net(s, i))
+                                net_instance_idle(nth_net(s, i));
                 return 0;
         }
         log_info("%s: stopping", strsignal((int) si.ssi_signo));
@@ -340,7 +406,7 @@ static int handle_signal(struct server *s) {
 }
 
 int server_run(struct server *s) {
-        size_t cap = 3 + SPARE_WATCHES + CLIENT_WATCHES * s->n_slots;
+        size_t cap = 2 + N_NETS(s) + SPARE_WATCHES + CLIENT_WATCHES * s->n_slots;
         _cleanup_free_ struct pollfd *pfd = calloc(cap, sizeof *pfd);
         _cleanup_free_ int *slot_of = calloc(cap, sizeof *slot_of);
         _cleanup_free_ int *kind_of = calloc(cap, sizeof *kind_of);
@@ -354,10 +420,12 @@ int server_run(struct server *s) {
                 pfd[n] = (struct pollfd) { .fd = s->sigfd, .events = POLLIN };
                 slot_of[n++] = SLOT_SIGNAL;
                 /* Changes on the host (routes, links, nftables): the fence is repaired. */
-                if (net_instance_event_fd(s->net) >= 0) {
-                        pfd[n] = (struct pollfd) { .fd = net_instance_event_fd(s->net), .events = POLLIN };
-                        slot_of[n++] = SLOT_NET;
-                }
+                for (size_t i = 0; i < N_NETS(s); i++)
+                        if (nth_net(s, i) && net_instance_event_fd(nth_net(s, i)) >= 0) {
+                                pfd[n] = (struct pollfd) { .fd = net_instance_event_fd(nth_net(s, i)), .events = POLLIN };
+                                kind_of[n] = (int) i;
+                                slot_of[n++] = SLOT_NET;
+                        }
                 if (now_ms() >= s->listen_paused_until_ms) {
                         pfd[n] = (struct pollfd) { .fd = s->listen_fd, .events = POLLIN };
                         slot_of[n++] = SLOT_LISTEN;
@@ -395,7 +463,13 @@ int server_run(struct server *s) {
                                 continue;
                         }
                         if (slot_of[i] == SLOT_NET) {
-                                net_instance_handle_events(s->net);
+                                struct net_instance *net = nth_net(s, (size_t) kind_of[i]);
+                                if (net) {
+                                        net_instance_handle_events(net);
+                                        /* A repair's allocations go back too (the
+                                         * bring-ups of the others are repairs here). */
+                                        net_instance_idle(net);
+                                }
                                 continue;
                         }
                         if (slot_of[i] == SLOT_SPARE) {
@@ -407,6 +481,7 @@ int server_run(struct server *s) {
                 handle_deadlines(s);
                 server_log_flush(s);
                 cgroups_reap(s);
+                drop_idle_user_nets(s);
         }
 }
 
@@ -449,6 +524,8 @@ void server_close(struct server *s) {
                 }
                 client_free(s, c);
         }
+        for (size_t i = 0; i < SERVER_USER_NETS_MAX; i++)
+                user_net_down(&s->user_nets[i]);
         server_free(s);
         unlink(s->cfg->daemon.socket);
 }

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "net/instance.h"
 #include "launch/cgroup.h"
+#include "net/usernet.h"
 #include "launch/spare.h"
 #include "access/usercache.h"
 
@@ -30,6 +31,8 @@
  * set of users holding idle connections can keep anyone out. */
 #define CLIENT_IDLE_PER_UID(max_clients) ((max_clients) / 4 > 16 ? (max_clients) / 4 : 16)
 
+#define SERVER_USER_NETS_MAX 64
+
 enum client_state {
         CLIENT_FREE,
         CLIENT_AWAIT_REQUEST,
@@ -47,6 +50,7 @@ struct client {
         int status_pipe;        /* the program's wait status from its PID namespace's init */
         pid_t pid;
         const struct app_config *app;
+        struct net_instance *net;       /* the namespace it runs in */
         uid_t uid;              /* the peer's, from SO_PEERCRED at accept */
         uint64_t accepted;      /* order of accept: the oldest idle one is dropped first */
         char command[64];       /* argv[0], for messages */
@@ -61,7 +65,11 @@ struct client {
 
 struct server {
         const struct config *cfg;
-        struct net_instance *net;
+        struct net_instance *net;       /* the clearnet namespace: nets[0] */
+        struct net_instance *nets;      /* every namespace, the clearnet one first */
+        size_t n_nets;
+        /* Per-user namespaces, made at a user's first launch, gone after its last. */
+        struct user_net *user_nets[SERVER_USER_NETS_MAX];
         int listen_fd;
         int sigfd;
         struct sock_fprog seccomp;      /* every launch's filter, compiled once */
@@ -86,7 +94,10 @@ struct server {
         unsigned fd_blocked_reported;
 };
 
-int server_open(struct server *s, const struct config *cfg, struct net_instance *net, int sigfd);
+int server_open(struct server *s, const struct config *cfg, struct net_instance *nets, size_t n_nets, int sigfd);
+/* The instance keeping the namespace an app of uid's runs in (a command: the clearnet
+ * one); a per-user one is made when uid has none yet. NULL with a reason when it cannot be. */
+struct net_instance *server_net_for(struct server *s, const struct app_config *app, uid_t uid, char **ret_error);
 /* Serve until SIGTERM or SIGINT; SIGHUP repairs the namespace. */
 int server_run(struct server *s);
 /* End every launched tree (SIGTERM, then SIGKILL), close everything, remove the socket. */

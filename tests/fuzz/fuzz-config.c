@@ -197,7 +197,16 @@ static const struct {
              "[daemon]\n"
              "max_clients = 1024\n"),
         SEED("  [namespace]  \n\tname=x\n  ns_veth : v0\n[daemon]\nstate_dir=/s\n"),
+        SEED("[namespace tbb]\nkind = tor-ports\nexpose = 9050 951\nhost_veth = veth-tbb\n"
+             "host_address = 10.200.1.1/30\nns_address = 10.200.1.2/30\n"
+             "[namespace other]\nkind = internet\nhost_veth = veth-o\nns_veth = v1\nnft_table = t_o\n"
+             "host_address = 10.200.2.1/30\nns_address = 10.200.2.2/30\nkeep_on_exit = no\nresolv_conf = /etc/r\n"
+             "[app tor-browser]\nexec = /usr/bin/tor-browser\nuser = amnesia\nnamespace = tbb\n"),
         /* malformed */
+        SEED("[namespace tbb]\nkind = tor-ports\nhost_veth = veth-clearnet\nhost_address = 10.200.1.17/29\n"
+             "ns_address = 10.200.1.18/29\n"),
+        SEED("[namespace a]\nexpose = 0 70000 9050 9050\n[namespace a]\n"),
+        SEED("[app x]\nexec = /bin/true\nuser = a\nnamespace = nowhere\n"),
         SEED("[namespace]\nname = a/b\n"),
         SEED("[namespace]\nhost_address = 10.0.0.1/31\n"),
         SEED("[namespace]\nhost_address = 10.0.0.1/24\nns_address = 10.0.1.2/24\n"),

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "clearnet/protocol.h"
@@ -22,9 +23,10 @@ static uint8_t again[PROTO_MESSAGE_MAX];
 static void check_request(const struct proto_request *req, const uint8_t *data, size_t size) {
         size_t len = 0, total = 0;
 
-        FUZZ_CHECK(req->kind >= PROTO_REQUEST_COMMAND && req->kind <= PROTO_REQUEST_TIME_SYNC);
+        FUZZ_CHECK(req->kind >= PROTO_REQUEST_COMMAND && req->kind <= PROTO_REQUEST_NAMESPACES);
         FUZZ_CHECK(req->app && strlen(req->app) <= PROTO_APP_NAME_MAX);
-        FUZZ_CHECK(req->kind == PROTO_REQUEST_COMMAND || req->kind == PROTO_REQUEST_TIME_SYNC
+        FUZZ_CHECK(req->kind == PROTO_REQUEST_COMMAND || req->kind == PROTO_REQUEST_TIME_SYNC ||
+                   req->kind == PROTO_REQUEST_NAMESPACES
                    ? req->app[0] == 0 : proto_app_name_is_valid(req->app));
         FUZZ_CHECK(req->argc <= PROTO_ARGV_MAX && req->argv && !req->argv[req->argc]);
         for (size_t i = 0; i < req->argc; i++)
@@ -36,7 +38,7 @@ static void check_request(const struct proto_request *req, const uint8_t *data, 
                 FUZZ_CHECK(strlen(req->env[i]) <= PROTO_ENV_ENTRY_MAX && eq && eq != req->env[i]);
         }
         FUZZ_CHECK(req->cwd && strlen(req->cwd) <= PROTO_CWD_MAX);
-        if (req->kind == PROTO_REQUEST_STATUS || req->kind == PROTO_REQUEST_TIME_SYNC)
+        if (req->kind == PROTO_REQUEST_STATUS || req->kind == PROTO_REQUEST_TIME_SYNC || req->kind == PROTO_REQUEST_NAMESPACES)
                 FUZZ_CHECK(req->argc == 0 && req->envc == 0 && req->cwd[0] == 0);
         else
                 FUZZ_CHECK(req->cwd[0] == '/');
@@ -61,6 +63,14 @@ static void check_reply(const struct proto_reply *reply, const uint8_t *data, si
                 FUZZ_CHECK(n <= PROTO_URL_MAX && proto_time_outcome_name(reply->time.outcome));
                 for (size_t i = 0; i < n; i++)
                         FUZZ_CHECK(reply->time.detail[i] >= 0x20 && reply->time.detail[i] < 0x7f);
+        }
+        if (reply->type == PROTO_MSG_NAMESPACES) {
+                FUZZ_CHECK(reply->namespaces.n >= 1 && reply->namespaces.n <= PROTO_NAMESPACES_MAX &&
+                           reply->namespaces.m <= PROTO_PROGRAMS_MAX);
+                for (uint32_t i = 0; i < reply->namespaces.n; i++)
+                        FUZZ_CHECK(reply->namespaces.ns[i].name[0] && reply->namespaces.ns[i].nports <= PROTO_NS_PORTS_MAX);
+                for (uint32_t i = 0; i < reply->namespaces.m; i++)
+                        FUZZ_CHECK(reply->namespaces.programs[i].ns < reply->namespaces.n && reply->namespaces.programs[i].pid > 0);
         }
         if (reply->type == PROTO_MSG_EXITED) {
                 int s = proto_exit_status(&reply->exited);
@@ -99,7 +109,7 @@ static char *seed_argv[] = { "/usr/bin/curl", "-sS", "", "https://example.org/" 
 static char *seed_env[] = { "LANG=C.UTF-8", "TERM=xterm", "EMPTY=" };
 static char *seed_extra[] = { "https://example.org/" };
 
-enum { REQUEST_SEEDS = 6, REPLY_SEEDS = 7 };
+enum { REQUEST_SEEDS = 7, REPLY_SEEDS = 8 };
 
 static int seed_request(size_t i, struct proto_request *ret) {
         const struct proto_request seeds[REQUEST_SEEDS] = {
@@ -111,6 +121,7 @@ static int seed_request(size_t i, struct proto_request *ret) {
                   .envc = 1, .env = seed_env, .cwd = "/" },
                 { .kind = PROTO_REQUEST_STATUS, .app = "unsafe-browser" },
                 { .kind = PROTO_REQUEST_TIME_SYNC, .app = "" },
+                { .kind = PROTO_REQUEST_NAMESPACES, .app = "" },
         };
         if (i >= REQUEST_SEEDS)
                 return -ENOENT;
@@ -127,6 +138,23 @@ static int seed_reply(size_t i, struct proto_reply *ret) {
         case 4: proto_reply_error(ret, PROTO_ERROR_NOT_FOUND, NULL); return 0;
         case 5: proto_reply_status(ret, true, 1, 1); return 0;
         case 6: proto_reply_time(ret, PROTO_TIME_PORTAL, false, 1795600000u, -7200, "http://portal.example/"); return 0;
+        case 7:
+                *ret = (struct proto_reply) { .type = PROTO_MSG_NAMESPACES };
+                ret->namespaces.n = 2;
+                snprintf(ret->namespaces.ns[0].name, sizeof ret->namespaces.ns[0].name, "clearnet");
+                ret->namespaces.ns[0].kind = PROTO_NS_INTERNET;
+                ret->namespaces.ns[0].running = 1;
+                snprintf(ret->namespaces.ns[1].name, sizeof ret->namespaces.ns[1].name, "tbb");
+                ret->namespaces.ns[1].kind = PROTO_NS_TOR_PORTS;
+                ret->namespaces.ns[1].nports = 2;
+                ret->namespaces.ns[1].ports[0] = 9050;
+                ret->namespaces.ns[1].ports[1] = 951;
+                ret->namespaces.m = 1;
+                ret->namespaces.programs[0].ns = 1;
+                ret->namespaces.programs[0].pid = 4242;
+                ret->namespaces.programs[0].uid = 1000;
+                snprintf(ret->namespaces.programs[0].what, sizeof ret->namespaces.programs[0].what, "tor-browser");
+                return 0;
         default: return -ENOENT;
         }
 }

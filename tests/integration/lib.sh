@@ -853,3 +853,70 @@ cgroup_test_remove() {
 	find "$CG_TEST" -depth -mindepth 1 -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
 	rmdir "$CG_TEST" 2>/dev/null || echo "# note: could not remove the test's cgroup $CG_TEST"
 }
+
+# ---------------------------------------------------------------------------------------
+# Tails' Tor-only namespaces (issue 15): kind = tor-ports, each offering some of the host's
+# loopback ports (stand-ins for Tor's SOCKS 9050 and control-port filter 951) as
+# 127.0.0.1:PORT inside, and nothing else.
+#
+#   tbb 10.200.1.0/30 (9050 951)   onioncircs 10.200.1.4/30 (951)
+#   tca 10.200.1.8/30 (951)        onionshare 10.200.1.12/30 (9050 951)
+#   (the clearnet one is 10.200.1.16/30)
+TOR_MARKER=clearnet-it-tor-$RANDOM$RANDOM
+TOR_NAMESPACES="tbb onioncircs tca onionshare"
+declare -A TOR_EXPOSE=([tbb]="9050 951" [onioncircs]="951" [tca]="951" [onionshare]="9050 951")
+declare -A TOR_NET=([tbb]=0 [onioncircs]=4 [tca]=8 [onionshare]=12)
+tor_host_addr() { echo "10.200.1.$((TOR_NET[$1] + 1))"; }
+tor_ns_addr() { echo "10.200.1.$((TOR_NET[$1] + 2))"; }
+in_ns() { local name=$1; shift; run_in "$(clear_nsf "$name")" "$@"; }
+
+# tor_conf_append FILE: the four tor-ports sections, as the shipped example config
+# (desktop/clearnet-tails.conf) has them, checked against the table above first
+TAILS_CONF=$IT_DIR/../../desktop/clearnet-tails.conf
+tor_conf_append() {
+	local name want got
+	for name in $TOR_NAMESPACES; do
+		got=$(sed -n "/^\[namespace $name\]\$/,/^\$/p" "$TAILS_CONF" | grep -v '^#' | sed '/^$/d')
+		want=$(printf '[namespace %s]\nkind = tor-ports\nexpose = %s\nhost_veth = veth-%s\nhost_address = %s/30\nns_address = %s/30' \
+			"$name" "${TOR_EXPOSE[$name]}" "$name" "$(tor_host_addr "$name")" "$(tor_ns_addr "$name")")
+		[ "$got" = "$want" ] || fail "$TAILS_CONF: [namespace $name] is '$got', the tests expect '$want'"
+		printf '\n%s\n' "$got" >>"$1"
+	done
+}
+
+# tor_services_start: on the host's loopback, the stand-in Tor ports (9050, 951: they
+# answer $TOR_MARKER) and Tor's other ports that must stay closed (9052, 9040, 9051: they
+# answer $HOST_MARKER); and 9050 on the uplink address (a Tor listening there is not the
+# namespace's). Each logs who connects.
+tor_services_start() {
+	bg tor-srv "$HOST" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/tor.log" --marker "$TOR_MARKER" \
+		--tcp 127.0.0.1:9050 --tcp 127.0.0.1:951
+	bg tor-other "$HOST" "$PYTHON" -u "$NETSRV" serve --log "$T/obs/tor-other.log" --marker "$HOST_MARKER" \
+		--tcp 127.0.0.1:9052 --tcp 127.0.0.1:9040 --tcp 127.0.0.1:9051 --tcp 192.0.2.1:9050 \
+		--udp 127.0.0.1:9050 --udp 127.0.0.1:5353
+	wait_listen "$HOST" tcp 127.0.0.1 951
+	wait_listen "$HOST" tcp 127.0.0.1 9050
+	wait_listen "$HOST" tcp 192.0.2.1 9050
+	wait_listen "$HOST" udp 127.0.0.1 5353
+	expect_http "$HOST" http://127.0.0.1:9050/ "$TOR_MARKER" "harness: the host reaches its stand-in Tor on 127.0.0.1:9050"
+}
+
+# expect_dns_blocked NSFILE SERVER DESC: a real DNS query to SERVER:53 gets no answer and
+# dnsmasq (which logs every query) sees nothing
+expect_dns_blocked() {
+	local nsf=$1 server=$2 desc=$3 before after out
+	before=$(wc -l <"$T/logs/dnsmasq.log")
+	out=$(run_in "$nsf" "$PYTHON" -c '
+import socket, sys
+q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x04test\x00\x00\x01\x00\x01"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(1)
+try:
+    s.sendto(q, (sys.argv[1], 53)); s.recvfrom(512)
+except OSError as e:
+    print("no answer:", e); sys.exit(1)
+print("answered"); sys.exit(0)' "$server" 2>&1) && fail "$desc: DNS server $server answered"
+	sleep 0.2
+	after=$(wc -l <"$T/logs/dnsmasq.log")
+	[ "$before" = "$after" ] || fail "$desc: no answer, but dnsmasq saw the query"
+	ok "$desc ($out)"
+}

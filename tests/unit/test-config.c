@@ -275,7 +275,91 @@ static void test_policy(void) {
         }
 }
 
+#define TBB "[namespace tbb]\nkind = tor-ports\nexpose = 9050 951\nhost_veth = veth-tbb\nhost_address = 10.200.1.1/30\nns_address = 10.200.1.2/30\n"
+
+/* [namespace NAME]: the Tails ones, what each takes from [namespace], and the checks. */
+static void test_namespaces(void) {
+        static const char text[] =
+                "[namespace]\nnetns_dir = /run/x\nnft_table = cn\n"
+                TBB
+                "[namespace onioncircs]\nkind = tor-ports\nexpose = 951\nhost_veth = veth-oc\nhost_address = 10.200.1.5/30\nns_address = 10.200.1.6/30\n"
+                "[namespace other]\nhost_veth = veth-o\nhost_address = 10.200.2.1/30\nns_address = 10.200.2.2/30\nnft_table = t2\n"
+                "[app tb]\nexec = /usr/bin/torbrowser\nuser = amnesia\nnamespace = tbb\n"
+                "[app ub]\nexec = /usr/bin/ub\nuser = amnesia\n";
+        struct config cfg;
+        char *err = NULL;
+        int r = load(text, &cfg, &err);
+        CHECK(r == 0, "namespaces: %s", err ? err : "(no message)");
+        free(err);
+        if (r == 0) {
+                CHECK(config_n_namespaces(&cfg) == 4, "4 namespaces, got %zu", config_n_namespaces(&cfg));
+                const struct namespace_config *tbb = config_find_namespace(&cfg, "tbb");
+                CHECK(tbb && tbb->kind == NS_KIND_TOR_PORTS && tbb->expose.n == 2 && tbb->expose.port[0] == 9050 &&
+                      tbb->expose.port[1] == 951, "tbb: kind and ports");
+                CHECK(tbb && strcmp(tbb->nft_table, "cn_tbb") == 0 && strcmp(tbb->netns_dir, "/run/x") == 0 &&
+                      strcmp(tbb->ns_veth, "veth0") == 0 && !tbb->resolv_conf, "tbb: table, netns_dir, ns_veth, no DNS");
+                const struct namespace_config *o = config_find_namespace(&cfg, "other");
+                CHECK(o && o->kind == NS_KIND_INTERNET && strcmp(o->nft_table, "t2") == 0 && o->resolv_conf &&
+                      strcmp(o->resolv_conf, cfg.ns.resolv_conf) == 0, "other: internet, own table, clearnet's DNS file");
+                CHECK(config_app_namespace(&cfg, config_find_app(&cfg, "tb")) == tbb, "app tb runs in tbb");
+                CHECK(config_app_namespace(&cfg, config_find_app(&cfg, "ub")) == &cfg.ns, "app ub runs in clearnet");
+                CHECK(config_app_namespace(&cfg, NULL) == &cfg.ns, "commands run in clearnet");
+                CHECK(config_find_namespace(&cfg, "clearnet") == &cfg.ns && !config_find_namespace(&cfg, "nope"), "lookup");
+        }
+        config_free(&cfg);
+        r = load("[namespace tbbu]\nkind = tor-ports\nexpose = 9050\nper_user = yes\npool = 10.201.0.0/16\n", &cfg, &err);
+        CHECK(r == 0, "per_user: %s", err ? err : "(no message)");
+        free(err);
+        err = NULL;
+        const struct namespace_config *u = r == 0 ? config_find_namespace(&cfg, "tbbu") : NULL;
+        CHECK(u && u->per_user && u->pool.prefixlen == 16 && !u->host_veth, "per_user namespace");
+        config_free(&cfg);
+
+        static const struct bad_case cases[] = {
+                { TBB "[namespace tca]\nkind = tor-ports\nexpose = 951\nhost_veth = veth-tca\nhost_address = 10.200.1.3/29\nns_address = 10.200.1.4/29\n",
+                  "test.conf:12: the subnet of ns_address overlaps that of [namespace tbb]" },
+                { "[namespace]\nhost_address = 10.200.1.1/30\nns_address = 10.200.1.2/30\n" TBB,
+                  "test.conf:9: the subnet of ns_address overlaps that of [namespace]" },
+                { TBB "[namespace tca]\nkind = tor-ports\nexpose = 951\nhost_veth = veth-tbb\nhost_address = 10.200.1.9/30\nns_address = 10.200.1.10/30\n",
+                  "test.conf:10: host_veth 'veth-tbb' is also that of [namespace tbb]" },
+                { "[namespace tbb]\nkind = tor-ports\nhost_veth = v\nhost_address = 10.200.1.1/30\nns_address = 10.200.1.2/30\n",
+                  "test.conf:2: [namespace tbb] is of kind tor-ports and exposes no port (expose = 9050 951)" },
+                { "[namespace x]\nexpose = 80\nhost_veth = v\nhost_address = 10.200.1.1/30\nns_address = 10.200.1.2/30\n",
+                  "test.conf:2: expose is for kind = tor-ports only" },
+                { "[namespace x]\nhost_veth = v\nns_address = 10.200.1.2/30\n", "test.conf:1: [namespace x] has no host_address" },
+                { "[namespace x]\nhost_address = 10.200.1.1/30\nns_address = 10.200.1.2/30\n", "test.conf:1: [namespace x] has no host_veth" },
+                { "[namespace x]\nexpose = 9050 0\n", "test.conf:2: invalid port '0' (1 to 65535)" },
+                { "[namespace x]\nexpose = 9050 9050\n", "test.conf:2: port 9050 listed twice" },
+                { "[namespace x]\nexpose = 1 2 3 4 5 6 7 8 9\n", "test.conf:2: too many ports (at most 8)" },
+                { "[namespace x]\nkind = tor\n", "test.conf:2: invalid kind 'tor' (expected internet or tor-ports)" },
+                { "[namespace x]\nnetns_dir = /run/y\n", "test.conf:2: unknown key 'netns_dir' in [namespace x]" },
+                { "[namespace x-y]\nkind = internet\n", "test.conf:1: unknown section [namespace x-y]" },
+                { "[namespace clearnet]\nkind = internet\n", "test.conf:2: namespace 'clearnet' is configured twice" },
+                { TBB "resolv_conf = /etc/r\n", "test.conf:7: a tor-ports namespace has no DNS of its own (names go through Tor): no resolv_conf" },
+                { "[app a]\nexec = /bin/a\nuser = u\nnamespace = tbb\n", "test.conf:4: [app a] namespace 'tbb' is not configured" },
+                { "[namespace u]\nper_user = yes\n", "test.conf:1: [namespace u] has per_user = yes and no pool (e.g. pool = 10.201.0.0/16)" },
+                { "[namespace u]\nper_user = yes\npool = 10.201.0.0/16\nhost_veth = v\n",
+                  "test.conf:2: per_user = yes takes each user's veth and addresses from pool: no host_veth, host_address or ns_address" },
+                { "[namespace u]\nper_user = yes\npool = 10.201.0.1/16\n", "test.conf:3: pool must be given as its network address" },
+                { "[namespace u]\nper_user = yes\npool = 10.201.0.0/29\n", "test.conf:3: pool must be a /28 or larger" },
+                { "[namespace u]\npool = 10.201.0.0/16\n", "test.conf:2: pool is for per_user = yes only" },
+                { "[namespace u]\nper_user = yes\npool = 10.200.0.0/16\n", "test.conf:3: the subnet of pool overlaps that of [namespace]" },
+                { "[namespace abcd1]\nper_user = yes\npool = 10.201.0.0/24\n[namespace abcd2]\nper_user = yes\npool = 10.202.0.0/24\n",
+                  "test.conf:5: per-user namespaces need names that differ in their first 4 characters (their veths are named after them): [namespace abcd1]" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                r = load(cases[i].text, &cfg, &err);
+                CHECK(r < 0, "namespace case %zu should fail: %s", i, cases[i].text);
+                CHECK(err && strcmp(err, cases[i].expect) == 0, "namespace case %zu message:\n  got:    %s\n  wanted: %s",
+                      i, err ? err : "(none)", cases[i].expect);
+                free(err);
+                err = NULL;
+                config_free(&cfg);
+        }
+}
+
 int main(void) {
+        test_namespaces();
         test_policy();
         test_defaults();
         test_full();

@@ -44,6 +44,7 @@ keys_documented() {
 	[ "$(wc -l <<<"$keys")" -ge "$min" ] || fail "could not read the keys of $code (got: $keys)"
 	while read -r section key; do
 		[ "$section" = "$repeated" ] && section="$repeated NAME"
+		[ "$section" = ns ] && section="namespace NAME"
 		grep -qxF "# [$section]" "$src/man/$page.scd" || fail "$page has no section [$section]"
 		# the text of that section of the page, up to the next "# " heading
 		esc=${key//_/\\\\_}

@@ -283,6 +283,21 @@ static void check_reply_equal(const struct proto_reply *a, const struct proto_re
                       a->time.server_time == b->time.server_time && a->time.offset == b->time.offset &&
                       STREQ(a->time.detail, b->time.detail), "time differs");
                 break;
+        case PROTO_MSG_NAMESPACES:
+                CHECK(a->namespaces.n == b->namespaces.n && a->namespaces.m == b->namespaces.m, "counts differ");
+                for (uint32_t i = 0; i < a->namespaces.n && i < PROTO_NAMESPACES_MAX; i++)
+                        CHECK(STREQ(a->namespaces.ns[i].name, b->namespaces.ns[i].name) &&
+                              a->namespaces.ns[i].kind == b->namespaces.ns[i].kind &&
+                              a->namespaces.ns[i].nports == b->namespaces.ns[i].nports &&
+                              a->namespaces.ns[i].running == b->namespaces.ns[i].running &&
+                              memcmp(a->namespaces.ns[i].ports, b->namespaces.ns[i].ports,
+                                     a->namespaces.ns[i].nports * sizeof(uint16_t)) == 0, "namespace %u differs", i);
+                for (uint32_t i = 0; i < a->namespaces.m && i < PROTO_PROGRAMS_MAX; i++)
+                        CHECK(a->namespaces.programs[i].ns == b->namespaces.programs[i].ns &&
+                              a->namespaces.programs[i].pid == b->namespaces.programs[i].pid &&
+                              a->namespaces.programs[i].uid == b->namespaces.programs[i].uid &&
+                              STREQ(a->namespaces.programs[i].what, b->namespaces.programs[i].what), "program %u differs", i);
+                break;
         case PROTO_MSG_STATUS:
                 CHECK(a->status.enabled == b->status.enabled && a->status.running == b->status.running &&
                       a->status.limit == b->status.limit && a->status.dns_servers == b->status.dns_servers &&
@@ -444,6 +459,126 @@ static void test_reply_round_trips(void) {
         buf[PROTO_HEADER_SIZE + 4] = 1;
         buf[PROTO_HEADER_SIZE] = 77;    /* unknown outcome */
         CHECK_RET(proto_decode_reply(buf, n, &r), -EBADMSG);
+}
+
+/* The NAMESPACES request and reply (clearnet-run --status): round trips at the limits,
+ * and every rule the encoder and the decoder share. */
+static void fill_namespaces(struct proto_reply *r, uint32_t n, uint32_t m) {
+        *r = (struct proto_reply) { .type = PROTO_MSG_NAMESPACES };
+        r->namespaces.n = n;
+        for (uint32_t i = 0; i < n; i++) {
+                snprintf(r->namespaces.ns[i].name, sizeof r->namespaces.ns[i].name, i ? "ns%u" : "clearnet", i);
+                r->namespaces.ns[i].kind = i ? PROTO_NS_TOR_PORTS : PROTO_NS_INTERNET;
+                r->namespaces.ns[i].nports = i ? 2 : 0;
+                r->namespaces.ns[i].ports[0] = 9050;
+                r->namespaces.ns[i].ports[1] = 951;
+                r->namespaces.ns[i].running = i * 3;
+        }
+        r->namespaces.m = m;
+        for (uint32_t i = 0; i < m; i++)
+                r->namespaces.programs[i] = (typeof(r->namespaces.programs[0])) {
+                        .ns = i % n, .pid = (pid_t) (100 + i), .uid = 1000 + i, .what = "tor-browser" };
+}
+
+static void test_namespaces_round_trips(void) {
+        struct proto_request req = { .kind = PROTO_REQUEST_NAMESPACES, .app = "" };
+        struct proto_request got;
+        CHECK_RET(proto_encode_request(&req, buf, sizeof buf, &buf_len), 0);
+        CHECK_RET(proto_decode_request(buf, buf_len, &got), 0);
+        CHECK(got.kind == PROTO_REQUEST_NAMESPACES && proto_request_fds(got.kind) == 0, "NAMESPACES request");
+        proto_request_done(&got);
+        req.app = "unsafe-browser";
+        CHECK_RET(proto_encode_request(&req, buf, sizeof buf, &buf_len), -EINVAL);
+        req.app = "";
+        req.cwd = "/";
+        CHECK_RET(proto_encode_request(&req, buf, sizeof buf, &buf_len), -EINVAL);
+
+        struct proto_reply r;
+        fill_namespaces(&r, 1, 0);
+        round_trip_reply(&r);
+        fill_namespaces(&r, 5, 3);
+        round_trip_reply(&r);
+        /* The largest there is: every name at its limit. */
+        fill_namespaces(&r, PROTO_NAMESPACES_MAX, PROTO_PROGRAMS_MAX);
+        for (uint32_t i = 0; i < PROTO_NAMESPACES_MAX; i++) {
+                memset(r.namespaces.ns[i].name, 'n', PROTO_NS_NAME_MAX);
+                r.namespaces.ns[i].name[PROTO_NS_NAME_MAX] = 0;
+                r.namespaces.ns[i].nports = PROTO_NS_PORTS_MAX;
+                for (uint32_t k = 0; k < PROTO_NS_PORTS_MAX; k++)
+                        r.namespaces.ns[i].ports[k] = (uint16_t) (65535 - k);
+        }
+        for (uint32_t i = 0; i < PROTO_PROGRAMS_MAX; i++) {
+                memset(r.namespaces.programs[i].what, 'w', PROTO_APP_NAME_MAX);
+                r.namespaces.programs[i].what[PROTO_APP_NAME_MAX] = 0;
+        }
+        round_trip_reply(&r);
+
+        /* The encoder refuses what breaks the contract. */
+        size_t n;
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.n = 0;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.n = PROTO_NAMESPACES_MAX + 1;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.ns[1].kind = 7;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.ns[1].ports[1] = 0;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.ns[2].name[0] = 0;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.ns[2].name[1] = '\n';
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.programs[1].ns = 3;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, 2);
+        r.namespaces.programs[0].pid = 0;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+        fill_namespaces(&r, 3, PROTO_PROGRAMS_MAX);
+        r.namespaces.m = PROTO_PROGRAMS_MAX + 1;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), -EINVAL);
+
+        /* The decoder refuses the same on the wire: one namespace "a", kind internet, no
+         * ports, running 0, then one program in namespace 0. Offsets into the payload. */
+        fill_namespaces(&r, 1, 1);
+        snprintf(r.namespaces.ns[0].name, sizeof r.namespaces.ns[0].name, "a");
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), 0);
+        struct proto_reply out;
+        CHECK_RET(proto_decode_reply(buf, n, &out), 0);
+        const size_t P = PROTO_HEADER_SIZE, KIND = P + 4 + 4 + 1, NPORTS = KIND + 4, PROG = NPORTS + 4 + 4 + 4;
+        static const struct { size_t at; uint8_t value; } spoils[] = {
+                { P, 0 },               /* n = 0 */
+                { P, PROTO_NAMESPACES_MAX + 1 },
+                { KIND, 3 },            /* unknown kind */
+                { NPORTS, PROTO_NS_PORTS_MAX + 1 },
+                { P + 8, 0 },           /* a NUL in the name */
+                { P + 8, 0x7f },        /* not printable */
+                { P + 4, 0 },           /* empty name (then trailing bytes) */
+                { PROG - 4, PROTO_PROGRAMS_MAX + 1 },
+                { PROG, 1 },            /* program in namespace 1 of 1 */
+                { PROG + 4, 0 },        /* pid 0 (low byte; 100 fits in it) */
+        };
+        for (size_t i = 0; i < sizeof spoils / sizeof spoils[0]; i++) {
+                uint8_t copy[PROTO_REPLY_MAX];
+                memcpy(copy, buf, n);
+                copy[spoils[i].at] = spoils[i].value;
+                memset(&out, 0, sizeof out);
+                CHECK(proto_decode_reply(copy, n, &out) < 0, "spoiled NAMESPACES reply %zu decoded", i);
+        }
+        /* A port over 65535 on the wire: give namespace "a" one port. */
+        fill_namespaces(&r, 1, 0);
+        r.namespaces.ns[0].nports = 1;
+        r.namespaces.ns[0].ports[0] = 1;
+        CHECK_RET(proto_encode_reply(&r, buf, PROTO_REPLY_MAX, &n), 0);
+        size_t port_at = PROTO_HEADER_SIZE + 4 + 4 + strlen(r.namespaces.ns[0].name) + 4 + 4;
+        CHECK(buf[port_at] == 1, "port offset");
+        buf[port_at + 2] = 1;   /* 65537 */
+        CHECK_RET(proto_decode_reply(buf, n, &out), -EBADMSG);
 }
 
 static void test_signal_round_trips(void) {
@@ -1282,6 +1417,7 @@ int main(void) {
         test_request_round_trips();
         test_request_limits_accepted();
         test_reply_round_trips();
+        test_namespaces_round_trips();
         test_signal_round_trips();
         test_exit_mapping();
         test_error_mapping();
