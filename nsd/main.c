@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
+#include "access/policy.h"
 #include "conf/config.h"
 #include "net/instance.h"
 #include "net/usernet.h"
@@ -218,6 +219,8 @@ int main(int argc, char **argv) {
         }
         _cleanup_free_ char *err = NULL;
         r = config_load(&cfg, path, &err);
+        if (r == 0)
+                r = access_resolve_root(&cfg, &err);
         if (r < 0) {
                 /* Exactly "file:line: reason": scripts and tests read it. */
                 fprintf(stderr, "%s\n", err ? err : "cannot load the configuration");

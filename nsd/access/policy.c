@@ -184,3 +184,19 @@ int policy_decide(const struct config *cfg, struct user_cache *users, const stru
         return reason_into(msg, size, PROTO_ERROR_BAD_REQUEST, "unknown request kind");
 }
 
+int access_resolve_root(struct config *cfg, char **ret_error) {
+        const char *name = cfg->run.root_maps_to;
+        struct passwd *pw = name ? getpwnam(name) : getpwnam("clearnet");
+        char why[128] = "";
+        if (!pw && !name)
+                pw = getpwnam("nobody");
+        if (name && !pw)
+                snprintf(why, sizeof why, "root_maps_to: no user '%s'", name);
+        else if (pw && pw->pw_uid == 0)
+                snprintf(why, sizeof why, "root_maps_to: '%s' has uid 0", name ? name : pw->pw_name);
+        if (why[0])
+                return config_format_error(ret_error, cfg->path ? cfg->path : "config", cfg->run.root_maps_to_line, why);
+        cfg->run.root_uid = pw ? pw->pw_uid : 65534;
+        cfg->run.root_gid = pw ? pw->pw_gid : 65534;
+        return 0;
+}

@@ -45,3 +45,8 @@ bool policy_may_use_app(const struct app_config *app, const struct caller *c);
 bool policy_may_use_anything(const struct config *cfg, const struct caller *c);
 int target_from_name(const char *name, struct target *ret);
 int target_from_uid(uid_t uid, struct target *ret);
+
+/* [run] root_maps_to, or the default (the clearnet system user if there is one, else
+ * nobody), looked up: the host uid a root command's uid 0 maps to. On failure
+ * "file:line: reason" in *ret_error. */
+int access_resolve_root(struct config *cfg, char **ret_error);

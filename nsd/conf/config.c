@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <ini.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -886,25 +885,6 @@ static int check_binds(const struct config *cfg, const char *text, const char *s
         return 0;
 }
 
-/* [run] root_maps_to, or the default: the clearnet system user if there is one, else nobody. */
-static int resolve_root_user(struct config *cfg, const char *text, unsigned *ret_line, char **ret_reason) {
-        const char *name = cfg->run.root_maps_to;
-        struct passwd *pw = name ? getpwnam(name) : getpwnam("clearnet");
-        if (!pw && !name)
-                pw = getpwnam("nobody");
-        if (name && !pw) {
-                *ret_line = find_key_line(text, "run", "root_maps_to");
-                return reason(ret_reason, "root_maps_to: no user '%s'", name);
-        }
-        if (pw && pw->pw_uid == 0) {
-                *ret_line = find_key_line(text, "run", "root_maps_to");
-                return reason(ret_reason, "root_maps_to: '%s' has uid 0", name ? name : pw->pw_name);
-        }
-        cfg->run.root_uid = pw ? pw->pw_uid : 65534;
-        cfg->run.root_gid = pw ? pw->pw_gid : 65534;
-        return 0;
-}
-
 /* host_address and ns_address of one namespace: one subnet, two unicast hosts in it. */
 static int check_pair(const struct namespace_config *ns, char **ret_reason) {
         const struct ipv4_prefix *h = &ns->host_address, *n = &ns->ns_address;
@@ -1078,8 +1058,11 @@ static int cross_check(struct config *cfg, const char *text, unsigned *ret_line,
         if (check_binds(cfg, text, "run", "bind", cfg->run.bind, ret_line, ret_reason) < 0 ||
             check_binds(cfg, text, "run", "bind_ro", cfg->run.bind_ro, ret_line, ret_reason) < 0)
                 return -EINVAL;
+        /* The user is looked up by access/ (the config layer makes no NSS lookups): where
+         * its error points. */
+        cfg->run.root_maps_to_line = find_key_line(text, "run", "root_maps_to");
         *ret_line = 0;
-        return resolve_root_user(cfg, text, ret_line, ret_reason);
+        return 0;
 }
 
 int config_init(struct config *cfg) {

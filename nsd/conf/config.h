@@ -71,7 +71,8 @@ struct run_config {
         strv bind;             /* host paths a command sees read-write, read-only (view.h) */
         strv bind_ro;
         char *root_maps_to;    /* the host user a root command's uid 0 maps to (NULL: default) */
-        uid_t root_uid;        /* ... resolved by config_load: clearnet, else nobody */
+        unsigned root_maps_to_line;  /* its line in the file (0: not set), for messages */
+        uid_t root_uid;        /* ... resolved by access_resolve_root(): clearnet, else nobody */
         gid_t root_gid;
         unsigned max_processes; /* pids.max of each launch's cgroup */
         uint64_t max_memory;   /* memory.max in bytes; 0: none */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/policy.h"
 #include "conf/config.h"
 
 static int failures;
@@ -13,9 +14,13 @@ static int failures;
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
         fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
+/* As nsd loads it: the file, then the user root's commands map to (access/). */
 static int load(const char *text, struct config *cfg, char **err) {
         config_init(cfg);
-        return config_load_string(cfg, "test.conf", text, strlen(text), err);
+        int r = config_load_string(cfg, "test.conf", text, strlen(text), err);
+        if (r == 0 && !cfg->path && !(cfg->path = strdup("test.conf")))
+                return -ENOMEM;
+        return r < 0 ? r : access_resolve_root(cfg, err);
 }
 
 static void test_defaults(void) {
