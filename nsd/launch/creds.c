@@ -56,7 +56,10 @@ static int map_root(const struct run_config *run) {
         if ((r = write_proc_self("uid_map", map)) < 0)
                 return r;
         snprintf(map, sizeof map, "0 %u 1\n", (unsigned) run->root_gid);
-        return write_proc_self("gid_map", map);
+        if ((r = write_proc_self("gid_map", map)) < 0)
+                return r;
+        /* Not dumpable again: init (PID 1 of the launch) stays out of its program's reach. */
+        return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? negative_errno() : 0;
 }
 
 int creds_drop(const struct target *t, const struct run_config *run, enum launch_step *ret_step) {

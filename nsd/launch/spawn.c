@@ -131,6 +131,21 @@ void spawn_child_setup(const struct spawn_request *base, int pipe_fd, int status
                 child_fail(pipe_fd, r, step);
 }
 
+/* A caller's stdio is a terminal, pipe, socket or file: never a directory or an O_PATH
+ * fd, which would be a way around the view (a root of the host's tree as stdin). Checked
+ * here, in the child: an fstat() of a caller's fd (on its FUSE mount) may block. */
+static int stdio_fd_ok(int fd) {
+        struct stat st;
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fstat(fd, &st) < 0)
+                return negative_errno();
+        if (fl & O_PATH)
+                return -EBADF;
+        if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) && !S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        return 0;
+}
+
 void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared *prepared, int pipe_fd, int status_fd,
                         int sigfd) {
         const bool in_pidns = status_fd >= 0;
@@ -159,10 +174,13 @@ void spawn_child_launch(const struct spawn_request *req, struct sandbox_prepared
         /* stdio are the caller's; every other fd goes but the pipes (cloexec: the
          * program's exec closes them) and, for init, its signalfd and nsd's pidfd. */
         for (int i = 0; i < 3; i++)
+                if ((r = stdio_fd_ok(req->stdio[i])) < 0)
+                        child_fail(pipe_fd, r, LAUNCH_STEP_SET_UP_STDIO);
+        for (int i = 0; i < 3; i++)
                 if (dup2(req->stdio[i], i) < 0)
                         child_fail(pipe_fd, errno, LAUNCH_STEP_SET_UP_STDIO);
         int keep[] = { pipe_fd, status_fd, sigfd, in_pidns ? req->nsd_pidfd : -1, prepared->x11_hold_fd,
-                       prepared->host_fd, dp.ready_fd };
+                       dp.ready_fd };
         if ((r = close_all_but(keep, ELEMENTSOF(keep))) < 0)
                 child_fail(pipe_fd, r, LAUNCH_STEP_CLOSE_INHERITED_FDS);
 

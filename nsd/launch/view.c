@@ -459,6 +459,8 @@ static int view_seal(const struct sandbox *sb, struct sandbox_prepared *p, enum 
         int r;
         if (!sb->app)
                 STEP(LAUNCH_STEP_BIND_THE_HOME, attach_home(p, sb->target, sb->target->uid == 0));
+        /* The copy of the host's tree is done with: never into init (PID 1 of the launch). */
+        closep(&p->host_fd);
         /* Nothing more is made in the root itself. */
         STEP(LAUNCH_STEP_DETACH_THE_HOST_ROOT, remount_ro("/"));
         return 0;

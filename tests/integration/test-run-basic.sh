@@ -113,6 +113,17 @@ ok "a caller with stdin closed gives the command an empty stdin"
 err=$(crun_as "$U1" -- sh -c 'echo lost; echo "status $?" >&2' 2>&1 >&-) || fail "a command with the caller's stdout closed: status $?"
 [ "$err" = "status 0" ] || fail "a command with the caller's stdout closed: echo: '$err', expected 'status 0' (like /dev/null)"
 ok "a caller with stdout closed gives the command a stdout that takes anything"
+# A directory (or an O_PATH fd) as stdio would be a way around the view: refused, with
+# one line and 125. Positive control: the same command with a file as stdin runs.
+echo probe >"$T/stdin-file"
+chmod 644 "$T/stdin-file"
+out=$(crun_as "$U1" -- cat <"$T/stdin-file" 2>&1) || fail "a file as stdin: status $?: $out"
+[ "$out" = probe ] || fail "a file as stdin: '$out'"
+out=$(crun_as "$U1" -- cat 2>&1 </) && fail "a directory as stdin was accepted: $out"
+rc=$?
+[ "$rc" = 125 ] && grep -q "cannot set up stdio: Is a directory" <<<"$out" ||
+	fail "a directory as stdin: status $rc, '$out' (expected 125, 'cannot set up stdio: Is a directory')"
+ok "a directory as the caller's stdin is refused ($out), a file is not"
 
 # --- no daemon ------------------------------------------------------------------------------
 missing=$SH/run/missing.sock

@@ -257,6 +257,18 @@ wait "$crun_pid" 2>/dev/null
 [ "$uid_line" = "$U2_ID $U2_ID $U2_ID $U2_ID" ] || fail "root's command is host uid '$uid_line', expected $U2_ID"
 ok "root's running command is host uid $U2_ID ($uid_line)"
 
+# --- the launch's init is out of its program's reach (review: root's init held a copy of
+# the host's tree, and stayed dumpable after writing its uid_map) ---------------------------
+init_probe='ls /proc/self/fd >/dev/null && echo self=ok; ls /proc/1/fd >/dev/null 2>&1 && echo fd=open || echo fd=refused; (exec 3</proc/1/mem) 2>/dev/null && echo mem=open || echo mem=refused'
+for who in root "$U1"; do
+	if [ "$who" = root ]; then out=$(cd / && crun -- sh -c "$init_probe" 2>&1)
+	else out=$(cd / && crun_as "$who" -- sh -c "$init_probe" 2>&1); fi
+	grep -qx self=ok <<<"$out" || fail "$who's command cannot list its own fds (the probe does not work): $out"
+	grep -qx fd=refused <<<"$out" || fail "$who's command reads the fds of its launch's init: $out"
+	grep -qx mem=refused <<<"$out" || fail "$who's command opens the memory of its launch's init: $out"
+done
+ok "neither root's nor $U1's command reaches its init's fds or memory (its own fds: listed)"
+
 # --- seccomp: pidfd_getfd, kcmp ----------------------------------------------------------------
 for k in pidfd_getfd kcmp; do
 	out=$(pv "$P/outside" "$k")
