@@ -50,8 +50,8 @@ struct sandbox_prepared {
         int x11_hold_fd;
         char x11_display[16];
         /* A command's: a copy of the host's mount tree (open_tree(), in no namespace), where
-         * its caller's home is taken from after the request. Kept open by the caller for the
-         * launch's lifetime (closing it tears the copy down: not on a launch's way). */
+         * its caller's home is taken from after the request; closed as soon as the home is
+         * attached, so that no process of the launch (init included) holds the host's tree. */
         int host_fd;
 };
 
