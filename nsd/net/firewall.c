@@ -78,6 +78,18 @@ static const char host_template[] =
 static const char guard_rule[] =
         "    iifgroup != %1$u oifgroup != %1$u drop\n";
 
+/* Inside a namespace, whatever its kind: nothing in but loopback and replies, nothing
+ * forwarded. */
+#define NS_INPUT_AND_FORWARD \
+        "  chain input {\n" \
+        "    type filter hook input priority filter; policy drop;\n" \
+        "    iif \"lo\" meta nfproto ipv4 accept\n" \
+        "    meta nfproto ipv4 ct state established,related accept\n" \
+        "  }\n" \
+        "  chain forward {\n" \
+        "    type filter hook forward priority filter; policy drop;\n" \
+        "  }\n"
+
 /* Inside the namespace: root in there can undo this, which is why the host enforces it too;
  * but a host that drops its own rules (`nft flush ruleset` on a firewall reload) cannot. */
 static const char ns_template[] =
@@ -89,14 +101,7 @@ static const char ns_template[] =
         "    flags interval\n"
         "%4$s"
         "  }\n"
-        "  chain input {\n"
-        "    type filter hook input priority filter; policy drop;\n"
-        "    iif \"lo\" meta nfproto ipv4 accept\n"
-        "    meta nfproto ipv4 ct state established,related accept\n"
-        "  }\n"
-        "  chain forward {\n"
-        "    type filter hook forward priority filter; policy drop;\n"
-        "  }\n"
+        NS_INPUT_AND_FORWARD
         "  chain output {\n"
         "    type filter hook output priority filter; policy accept;\n"
         "    meta nfproto != ipv4 drop\n"
@@ -153,14 +158,7 @@ static const char tor_ns_template[] =
         "    type nat hook postrouting priority srcnat - 10; policy accept;\n"
         "    oifname \"%2$s\" ip saddr != %3$s snat ip to %3$s\n"
         "  }\n"
-        "  chain input {\n"
-        "    type filter hook input priority filter; policy drop;\n"
-        "    iif \"lo\" meta nfproto ipv4 accept\n"
-        "    meta nfproto ipv4 ct state established,related accept\n"
-        "  }\n"
-        "  chain forward {\n"
-        "    type filter hook forward priority filter; policy drop;\n"
-        "  }\n"
+        NS_INPUT_AND_FORWARD
         "  chain output {\n"
         "    type filter hook output priority filter; policy accept;\n"
         "    meta nfproto != ipv4 drop\n"
