@@ -120,7 +120,14 @@ ok "nsd's fd count is back to its idle value ($fds_idle)"
 sed -i 's/^pid_namespace = .*//; /^\[run\]/a pid_namespace = no' "$conf"
 nsd_stop main
 nsd_start "$conf"
-expect_rc 0 "a command (no PID namespace) that leaves a daemon behind" crun -- sh -c 'setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $! >'"$SH/x/left"
+# (the command waits, bounded, until what it leaves is in a session of its own: out of reach
+# of the kill of the launch's process group, so only its cgroup can end it)
+expect_rc 0 "a command (no PID namespace) that leaves a daemon behind" crun -- sh -c '
+	setsid sleep 60 </dev/null >/dev/null 2>&1 & echo $! >'"$SH/x/left"'
+	for i in $(seq 50); do [ "$(cut -d" " -f6 /proc/$!/stat)" = $! ] && break; sleep 0.1; done
+	cut -d" " -f6 /proc/$!/stat >'"$SH/x/left.sid"
+[ "$(cat "$SH/x/left.sid")" = "$(cat "$SH/x/left")" ] ||
+	fail "the process the command left ($(cat "$SH/x/left")) was not in a session of its own (session '$(cat "$SH/x/left.sid")')"
 wait_until 300 pid_gone "$(cat "$SH/x/left")" || fail "the process a command left behind (setsid) still runs"
 launch_cgroups() { find "$LAUNCHES" -mindepth 1 -maxdepth 1 -type d; }
 no_launch_cgroups() { [ -z "$(launch_cgroups)" ]; }
