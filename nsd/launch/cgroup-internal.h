@@ -13,6 +13,8 @@ int cgroup_write_at(int dirfd, const char *file, const char *value);
 int cgroup_find_mount(const char *controller, char *buf, size_t size);
 /* nsd's own cgroup there: mount point + its line of /proc/self/cgroup ("0::" for v2). */
 int cgroup_own(const char *controller, char *buf, size_t size, char **ret_error);
+/* path, O_DIRECTORY, if it is on a file system of that magic ("cgroup v2", "cgroup v1"). */
+int cgroup_open_dir(const char *path, long magic, const char *kind, char **ret_error);
 /* Async-signal-safe: pid (0: the caller) into dirfd/cgroup.procs. */
 int cgroup_join_fd(int dirfd, pid_t pid);
 

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "launch/cgroup.h"
@@ -96,12 +95,9 @@ static int launches_open(const char *controller, const char *configured, const c
         size_t ml = strlen(mnt);
         if (strncmp(base, mnt, ml) != 0 || (base[ml] != '/' && base[ml] != '\0') || strstr(base, "/.."))
                 return cgroup_fail(ret_error, 0, "%s is not below %s, the cgroup v1 %s hierarchy", base, mnt, controller);
-        _cleanup_close_ int fd = open(base, O_DIRECTORY | O_CLOEXEC);
-        struct statfs sf;
+        _cleanup_close_ int fd = cgroup_open_dir(base, CGROUP_SUPER_MAGIC, "cgroup v1", ret_error);
         if (fd < 0)
-                return cgroup_fail(ret_error, negative_errno(), "cannot open the cgroup %s", base);
-        if (fstatfs(fd, &sf) < 0 || sf.f_type != CGROUP_SUPER_MAGIC)
-                return cgroup_fail(ret_error, 0, "%s is not a cgroup v1 directory", base);
+                return fd;
         if (snprintf(path, size, "%s/launches-%s", base, name) >= (int) size)
                 return cgroup_fail(ret_error, -ENAMETOOLONG, "the cgroup %s/launches-%s", base, name);
         const char *leaf = strrchr(path, '/') + 1;

@@ -87,6 +87,16 @@ int cgroup_find_mount(const char *controller, char *buf, size_t size) {
         return -ENOENT;
 }
 
+int cgroup_open_dir(const char *path, long magic, const char *kind, char **ret_error) {
+        _cleanup_close_ int fd = open(path, O_DIRECTORY | O_CLOEXEC);
+        struct statfs sf;
+        if (fd < 0)
+                return fail(ret_error, negative_errno(), "cannot open the cgroup %s", path);
+        if (fstatfs(fd, &sf) < 0 || sf.f_type != magic)
+                return fail(ret_error, 0, "%s is not a %s directory", path, kind);
+        return TAKE_FD(fd);
+}
+
 int cgroup_own(const char *controller, char *buf, size_t size, char **ret_error) {
         _cleanup_free_ char *cg = NULL;
         const char *what = controller ? controller : "cgroup2";
@@ -154,12 +164,9 @@ static int v2_base_open(const char *configured, const char *name, bool need_memo
         else if ((r = cgroup_own(NULL, path, sizeof path, ret_error)) < 0)
                 return r;
         snprintf(ret->path, sizeof ret->path, "%s", path);
-        _cleanup_close_ int base = open(path, O_DIRECTORY | O_CLOEXEC);
-        struct statfs sf;
+        _cleanup_close_ int base = cgroup_open_dir(path, CGROUP2_SUPER_MAGIC, "cgroup v2", ret_error);
         if (base < 0)
-                return fail(ret_error, negative_errno(), "cannot open the cgroup %s", path);
-        if (fstatfs(base, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
-                return fail(ret_error, 0, "%s is not a cgroup v2 directory", path);
+                return base;
         const char *need[] = { "pids", need_memory ? "memory" : NULL };
         for (size_t i = 0; i < ELEMENTSOF(need); i++)
                 if (need[i] && !has_word(base, "cgroup.controllers", need[i]))
