@@ -19,7 +19,7 @@ struct parse_state {
         const char *name;       /* file name for messages */
         const char *text;
         char *error;            /* reason of the first failure, without file:line */
-        unsigned seen;          /* bit per key_table entry: set once */
+        uint64_t seen;          /* bit per key_table entry: set once */
         char current_section[128];
         bool current_app_open;  /* the last app is the section being read */
 };
@@ -493,6 +493,8 @@ static const struct key_def key_table[] = {
         { "daemon",    "state_dir",     parse_path,    DM(state_dir) },
         { "daemon",    "max_clients",   parse_max_clients, DM(max_clients) },
         { "daemon",    "cgroup",        parse_path,    DM(cgroup) },
+        { "daemon",    "cgroup_v1_pids", parse_path,   DM(cgroup_v1_pids) },
+        { "daemon",    "cgroup_v1_memory", parse_path, DM(cgroup_v1_memory) },
         { "daemon",    "limits",        parse_boolean, DM(limits) },
         { "run",       "users",         parse_users,   RN(users) },
         { "run",       "groups",        parse_groups,  RN(groups) },
@@ -512,7 +514,7 @@ static const struct key_def key_table[] = {
         { "time",      "threshold",     parse_threshold, offsetof(struct config, time.threshold) },
         { "time",      "clock_file",    parse_path,    offsetof(struct config, time.clock_file) },
 };
-_Static_assert(ELEMENTSOF(key_table) <= 32, "seen bitmap too small");
+_Static_assert(ELEMENTSOF(key_table) <= 64, "seen bitmap too small");
 
 #define AP(f) offsetof(struct app_config, f)
 static const struct key_def app_key_table[] = {
@@ -762,9 +764,10 @@ static int on_ini_entry(void *user, const char *section, const char *name, const
                                 first = i;
                         count++;
                 }
-        unsigned seen = st->seen >> first;
+        /* (set_key() takes 32 bits: no section has more keys) */
+        unsigned seen = (unsigned) (st->seen >> first);
         int ret = set_key(st, key_table + first, count, st->cfg, &seen, section, name, value);
-        st->seen |= seen << first;
+        st->seen |= (uint64_t) seen << first;
         return ret;
 }
 
@@ -1031,6 +1034,13 @@ static int cross_check(struct config *cfg, const char *text, unsigned *ret_line,
         int r = check_namespaces(cfg, text, ret_line, ret_reason);
         if (r < 0)
                 return r;
+        *ret_line = find_key_line(text, "daemon", "cgroup");
+        if (cfg->daemon.cgroup && (cfg->daemon.cgroup_v1_pids || cfg->daemon.cgroup_v1_memory))
+                return reason(ret_reason, "[daemon] cgroup (cgroup v2) and cgroup_v1_pids/cgroup_v1_memory (cgroup v1) "
+                              "exclude each other");
+        *ret_line = find_key_line(text, "daemon", "cgroup_v1_memory");
+        if (cfg->daemon.cgroup_v1_memory && !cfg->daemon.cgroup_v1_pids)
+                return reason(ret_reason, "[daemon] cgroup_v1_memory needs cgroup_v1_pids");
         for (size_t i = 0; i < cfg->n_apps; i++) {
                 const struct app_config *a = &cfg->apps[i];
                 char section[128];
@@ -1116,6 +1126,8 @@ void config_free(struct config *cfg) {
         free(cfg->daemon.socket);
         free(cfg->daemon.state_dir);
         free(cfg->daemon.cgroup);
+        free(cfg->daemon.cgroup_v1_pids);
+        free(cfg->daemon.cgroup_v1_memory);
         strv_free(cfg->run.users);
         strv_free(cfg->run.groups);
         strv_free(cfg->run.bind);

@@ -59,6 +59,8 @@ struct daemon_config {
         char *state_dir;       /* original sysctl values, so a later --teardown can restore them */
         unsigned max_clients;  /* connections served at once; the next gets "busy" */
         char *cgroup;          /* cgroup v2 dir nsd uses for launches; NULL: its own */
+        char *cgroup_v1_pids;  /* or, on a host whose pids controller is bound to cgroup v1: */
+        char *cgroup_v1_memory; /* dirs in those v1 hierarchies (NULL: nsd's own there) */
         bool limits;           /* launches in cgroups with limits (no: none, said at start) */
 };
 

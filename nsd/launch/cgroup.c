@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "launch/cgroup.h"
+#include "launch/cgroup-internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,8 +21,7 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-static int fail(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char **ret_error, int r, const char *fmt, ...) {
+int cgroup_fail(char **ret_error, int r, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         char buf[512];
@@ -33,12 +33,23 @@ static int fail(char **ret_error, int r, const char *fmt, ...) {
                 *ret_error = strdup(buf);
         return r < 0 ? r : -EINVAL;
 }
+#define fail cgroup_fail
 
-static int write_at(int dirfd, const char *file, const char *value) {
+int cgroup_write_at(int dirfd, const char *file, const char *value) {
         _cleanup_close_ int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         return write_all(fd, value, strlen(value));
+}
+#define write_at cgroup_write_at
+
+/* Is word one of the words of s, separated by one of sep? */
+static bool has_word_in(const char *s, const char *word, const char *sep) {
+        size_t len = strlen(word);
+        for (const char *p = s; (p = strstr(p, word)); p += len)
+                if ((p == s || strchr(sep, p[-1])) && (p[len] == '\0' || strchr(sep, p[len])))
+                        return true;
+        return false;
 }
 
 /* Is word one of the space-separated words of dirfd/file? */
@@ -49,44 +60,76 @@ static bool has_word(int dirfd, const char *file, const char *word) {
         if (n <= 0)
                 return false;
         buf[n] = '\0';
-        size_t len = strlen(word);
-        for (char *p = buf; (p = strstr(p, word)); p += len)
-                if ((p == buf || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\n' || p[len] == '\0'))
-                        return true;
-        return false;
+        return has_word_in(buf, word, " \n");
 }
 
-/* nsd's own cgroup: the cgroup2 mount (from /proc/self/mountinfo) and the "0::" line of
- * /proc/self/cgroup. */
-static int own_cgroup(char *buf, size_t size, char **ret_error) {
-        _cleanup_free_ char *mounts = NULL, *cg = NULL;
+int cgroup_find_mount(const char *controller, char *buf, size_t size) {
+        _cleanup_free_ char *mounts = NULL;
         int r = read_file_limited("/proc/self/mountinfo", 1 << 20, &mounts, NULL);
         if (r < 0)
-                return fail(ret_error, r, "cannot read /proc/self/mountinfo");
-        char mnt[256] = "";
+                return r;
         for (char *line = mounts, *next; line && *line; line = next) {
                 next = strchr(line, '\n');
                 if (next)
                         *next++ = '\0';
-                char *sep = strstr(line, " - cgroup2 ");
-                char point[256];
-                if (sep && sscanf(line, "%*s %*s %*s %*s %255s", point) == 1) {
-                        snprintf(mnt, sizeof mnt, "%s", point);
-                        break;
-                }
+                /* "... MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS" */
+                char *sep = strstr(line, controller ? " - cgroup " : " - cgroup2 ");
+                char point[256], type[16], source[64], super[512];
+                if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", point) != 1)
+                        continue;
+                if (controller && (sscanf(sep, " - %15s %63s %511s", type, source, super) != 3 ||
+                                   !has_word_in(super, controller, ",")))
+                        continue;
+                if (snprintf(buf, size, "%s", point) >= (int) size)
+                        return -ENAMETOOLONG;
+                return 0;
         }
-        if (!mnt[0])
+        return -ENOENT;
+}
+
+int cgroup_open_dir(const char *path, long magic, const char *kind, char **ret_error) {
+        _cleanup_close_ int fd = open(path, O_DIRECTORY | O_CLOEXEC);
+        struct statfs sf;
+        if (fd < 0)
+                return fail(ret_error, negative_errno(), "cannot open the cgroup %s", path);
+        if (fstatfs(fd, &sf) < 0 || sf.f_type != magic)
+                return fail(ret_error, 0, "%s is not a %s directory", path, kind);
+        return TAKE_FD(fd);
+}
+
+int cgroup_own(const char *controller, char *buf, size_t size, char **ret_error) {
+        _cleanup_free_ char *cg = NULL;
+        const char *what = controller ? controller : "cgroup2";
+        char mnt[256];
+        int r = cgroup_find_mount(controller, mnt, sizeof mnt);
+        if (r == -ENOENT && controller)
+                return fail(ret_error, 0, "no cgroup v1 hierarchy with the controller %s is mounted", controller);
+        if (r == -ENOENT)
                 return fail(ret_error, 0, "no cgroup v2 file system is mounted");
+        if (r < 0)
+                return fail(ret_error, r, "cannot find the %s mount in /proc/self/mountinfo", what);
         r = read_file_limited("/proc/self/cgroup", 1 << 16, &cg, NULL);
         if (r < 0)
                 return fail(ret_error, r, "cannot read /proc/self/cgroup");
-        char *p = strstr(cg, "0::");
-        if (!p || (p != cg && p[-1] != '\n'))
+        /* "ID:CONTROLLERS:PATH"; v2: "0::PATH" */
+        char *path = NULL;
+        for (char *line = cg, *next; line && *line && !path; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                char *c = strchr(line, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+                if (!p)
+                        continue;
+                *p = '\0';
+                if (controller ? has_word_in(c + 1, controller, ",") : STREQ(line, "0:"))
+                        path = p + 1;
+        }
+        if (!path && controller)
+                return fail(ret_error, 0, "nsd is in no cgroup of the v1 hierarchy %s (/proc/self/cgroup)", controller);
+        if (!path)
                 return fail(ret_error, 0, "nsd is in no cgroup v2 (no 0:: line in /proc/self/cgroup)");
-        p += 3;
-        p[strcspn(p, "\n")] = '\0';
-        if (snprintf(buf, size, "%s%s", mnt, STREQ(p, "/") ? "" : p) >= (int) size)
-                return fail(ret_error, -ENAMETOOLONG, "nsd's cgroup %s%s", mnt, p);
+        if (snprintf(buf, size, "%s%s", mnt, STREQ(path, "/") ? "" : path) >= (int) size)
+                return fail(ret_error, -ENAMETOOLONG, "nsd's cgroup %s%s", mnt, path);
         return 0;
 }
 
@@ -109,8 +152,8 @@ static void remove_leftovers(int launches_fd) {
         closedir(d);
 }
 
-int cgroup_base_open(const char *configured, const char *name, bool need_memory, struct cgroup_base *ret,
-                     char **ret_error) {
+static int v2_base_open(const char *configured, const char *name, bool need_memory, struct cgroup_base *ret,
+                        char **ret_error) {
         *ret = CGROUP_BASE_NONE;
         int r;
         char path[256], leaf[64], launches_name[64];
@@ -118,15 +161,12 @@ int cgroup_base_open(const char *configured, const char *name, bool need_memory,
         snprintf(launches_name, sizeof launches_name, "launches-%s", name);
         if (configured)
                 snprintf(path, sizeof path, "%s", configured);
-        else if ((r = own_cgroup(path, sizeof path, ret_error)) < 0)
+        else if ((r = cgroup_own(NULL, path, sizeof path, ret_error)) < 0)
                 return r;
         snprintf(ret->path, sizeof ret->path, "%s", path);
-        _cleanup_close_ int base = open(path, O_DIRECTORY | O_CLOEXEC);
-        struct statfs sf;
+        _cleanup_close_ int base = cgroup_open_dir(path, CGROUP2_SUPER_MAGIC, "cgroup v2", ret_error);
         if (base < 0)
-                return fail(ret_error, negative_errno(), "cannot open the cgroup %s", path);
-        if (fstatfs(base, &sf) < 0 || sf.f_type != CGROUP2_SUPER_MAGIC)
-                return fail(ret_error, 0, "%s is not a cgroup v2 directory", path);
+                return base;
         const char *need[] = { "pids", need_memory ? "memory" : NULL };
         for (size_t i = 0; i < ELEMENTSOF(need); i++)
                 if (need[i] && !has_word(base, "cgroup.controllers", need[i]))
@@ -137,7 +177,7 @@ int cgroup_base_open(const char *configured, const char *name, bool need_memory,
         if (mkdirat(base, leaf, 0755) < 0 && errno != EEXIST)
                 return fail(ret_error, negative_errno(), "cannot create the cgroup %s/%s", path, leaf);
         _cleanup_close_ int own = openat(base, leaf, O_DIRECTORY | O_CLOEXEC);
-        if (own < 0 || (r = cgroup_launch_join(own, 0)) < 0)
+        if (own < 0 || (r = cgroup_join_fd(own, 0)) < 0)
                 return fail(ret_error, own < 0 ? negative_errno() : r, "cannot move nsd into the cgroup %s/%s", path, leaf);
         const char *controllers = memory ? "+pids +memory" : "+pids";
         if ((r = write_at(base, "cgroup.subtree_control", controllers)) < 0)
@@ -156,7 +196,25 @@ int cgroup_base_open(const char *configured, const char *name, bool need_memory,
         return 0;
 }
 
+int cgroup_base_open(const struct cgroup_where *where, const char *name, bool need_memory, struct cgroup_base *ret,
+                     char **ret_error) {
+        if (where->v1_pids || where->v1_memory)
+                return cgroup_v1_base_open(where, name, need_memory, ret, ret_error);
+        _cleanup_free_ char *why_v2 = NULL, *why_v1 = NULL;
+        int r = v2_base_open(where->v2, name, need_memory, ret, where->v2 ? ret_error : &why_v2);
+        if (r >= 0 || where->v2)
+                return r;
+        /* Nothing configured: nsd's own cgroup v2 first, then the v1 pids hierarchy of a
+         * hybrid host. */
+        if (cgroup_v1_base_open(where, name, need_memory, ret, &why_v1) >= 0)
+                return 0;
+        return fail(ret_error, 0, "cgroup v2: %s; cgroup v1: %s", why_v2 ? why_v2 : strerror(-r),
+                    why_v1 ? why_v1 : "failed");
+}
+
 void cgroup_base_close(struct cgroup_base *b) {
+        if (b->v1)
+                return cgroup_v1_base_close(b);
         if (b->launches_fd >= 0) {
                 remove_leftovers(b->launches_fd);
                 /* nsd stays in <base>/nsd-<name>: its own leaf cannot go while it is in it. */
@@ -169,6 +227,8 @@ int cgroup_launch_new(struct cgroup_base *b, unsigned max_processes, uint64_t ma
         *ret = CGROUP_LAUNCH_NONE;
         if (b->launches_fd < 0)
                 return 0;
+        if (b->v1)
+                return cgroup_v1_launch_new(b, max_processes, max_memory, ret);
         if (max_memory && !b->memory)
                 return -EOPNOTSUPP;
         struct cgroup_launch l = CGROUP_LAUNCH_NONE;
@@ -198,7 +258,7 @@ int cgroup_launch_new(struct cgroup_base *b, unsigned max_processes, uint64_t ma
         return 0;
 }
 
-int cgroup_launch_join(int cgroup_fd, pid_t pid) {
+int cgroup_join_fd(int cgroup_fd, pid_t pid) {
         char v[16];
         int n = 0;
         /* By hand: snprintf() is not async-signal-safe. */
@@ -218,26 +278,27 @@ int cgroup_launch_join(int cgroup_fd, pid_t pid) {
         return r;
 }
 
+int cgroup_launch_join(const struct cgroup_launch *l, pid_t pid) {
+        int r = cgroup_join_fd(l->fd, pid);
+        if (r == 0 && l->mem_fd >= 0)
+                r = cgroup_join_fd(l->mem_fd, pid);
+        return r;
+}
+
 void cgroup_launch_kill(const struct cgroup_launch *l) {
         if (l->fd < 0)
                 return;
-        if (write_at(l->fd, "cgroup.kill", "1") == 0)
+        if (!l->v1 && write_at(l->fd, "cgroup.kill", "1") == 0)
                 return;
-        /* Before Linux 5.14: each process it holds. */
-        _cleanup_close_ int fd = openat(l->fd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
-        FILE *f = fd < 0 ? NULL : fdopen(fd, "re");
-        if (!f)
-                return;
-        fd = -1;
-        for (int pid; fscanf(f, "%d", &pid) == 1; )
-                if (pid > 0)
-                        kill(pid, SIGKILL);
-        fclose(f);
+        /* v1, or v2 before Linux 5.14: each process it holds. */
+        cgroup_v1_kill(l->fd);
 }
 
 int cgroup_remove_name(struct cgroup_base *b, const char *name) {
         if (b->launches_fd < 0 || !name[0])
                 return 0;
+        if (b->v1)
+                return cgroup_v1_remove_name(b, name);
         if (unlinkat(b->launches_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;
@@ -245,5 +306,6 @@ int cgroup_remove_name(struct cgroup_base *b, const char *name) {
 
 int cgroup_launch_remove(struct cgroup_base *b, struct cgroup_launch *l) {
         closep(&l->fd);
+        closep(&l->mem_fd);
         return cgroup_remove_name(b, l->name);
 }

@@ -255,7 +255,7 @@ int spawn_start(const struct spawn_request *req, struct spawn_child *ret) {
                 return r;
         /* The child: into its cgroup before anything else (its limits hold from here),
          * then straight through. */
-        if (req->cgroup_fd >= 0 && (r = cgroup_launch_join(req->cgroup_fd, 0)) < 0)
+        if (req->cgroup.fd >= 0 && (r = cgroup_launch_join(&req->cgroup, 0)) < 0)
                 child_fail(exec_w, r, LAUNCH_STEP_JOIN_THE_LAUNCH_CGROUP);
         struct sandbox_prepared prepared;
         int sigfd;

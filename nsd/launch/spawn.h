@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "clearnet/protocol.h"
+#include "launch/cgroup.h"
 #include "launch/view.h"
 #include "launch/step.h"
 
@@ -23,7 +24,7 @@ struct spawn_request {
         char **envp;            /* NULL-terminated */
         const char *cwd;
         const int *stdio;       /* 3 fds */
-        int cgroup_fd;          /* the launch's cgroup (cgroup.h), joined first; -1: none */
+        struct cgroup_launch cgroup; /* the launch's cgroup (cgroup.h), joined first; fd -1: none */
         bool seccomp_loaded;    /* by a spare, ahead: in the child only */
 };
 

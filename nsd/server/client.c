@@ -49,11 +49,11 @@ static int spawn_client(struct server *s, struct spawn_request *sr, struct clien
                                   app ? app->max_memory : s->cfg->run.max_memory, &c->cg);
         if (r < 0)
                 return r;
-        sr->cgroup_fd = c->cg.fd;
+        sr->cgroup = c->cg;
         r = -EAGAIN;
         if (spare_suits(sr) && s->spare.child.pid > 0) {
                 /* The spare has started nothing yet: moving it moves the whole launch. */
-                if (spare_fits(&s->spare, sr) && (c->cg.fd < 0 || cgroup_launch_join(c->cg.fd, s->spare.child.pid) == 0))
+                if (spare_fits(&s->spare, sr) && (c->cg.fd < 0 || cgroup_launch_join(&c->cg, s->spare.child.pid) == 0))
                         r = spare_hand_over(&s->spare, sr, &child);
                 else
                         spare_discard(&s->spare);       /* stale, or gone */

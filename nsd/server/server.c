@@ -145,10 +145,17 @@ static int cgroups_open(struct server *s) {
         for (size_t i = 0; i < cfg->n_apps; i++)
                 need_memory |= cfg->apps[i].max_memory > 0;
         _cleanup_free_ char *why = NULL;
-        int r = cgroup_base_open(cfg->daemon.cgroup, cfg->ns.name, need_memory, &s->cgroups, &why);
+        const struct cgroup_where where = { .v2 = cfg->daemon.cgroup, .v1_pids = cfg->daemon.cgroup_v1_pids,
+                                            .v1_memory = cfg->daemon.cgroup_v1_memory };
+        int r = cgroup_base_open(&where, cfg->ns.name, need_memory, &s->cgroups, &why);
         if (r < 0)
-                log_error("cannot limit launches with cgroup v2: %s (give nsd a delegated cgroup v2 subtree: "
-                          "Delegate=yes, or [daemon] cgroup; or set [daemon] limits = no)", why ? why : strerror(-r));
+                log_error("cannot limit launches with cgroups: %s (give nsd a delegated cgroup v2 subtree: "
+                          "Delegate=yes, or [daemon] cgroup; on a host with the pids controller in cgroup v1, "
+                          "[daemon] cgroup_v1_pids; or set [daemon] limits = no)", why ? why : strerror(-r));
+        else if (s->cgroups.v1)
+                log_info("launches get cgroups v1 in %s (pids)%s%s%s", s->cgroups.launches,
+                         s->cgroups.memory ? " and " : "", s->cgroups.memory ? s->cgroups.mem_launches : "",
+                         s->cgroups.memory ? " (memory)" : "");
         else
                 log_info("launches get cgroups in %s (pids%s)", s->cgroups.launches, s->cgroups.memory ? ", memory" : "");
         return r;
@@ -289,7 +296,7 @@ struct spawn_request server_base_request(const struct server *s) {
         return (struct spawn_request) {
                 .netns_fd = s->net->netns_fd, .nsd_pid = getpid(), .nsd_pidfd = s->self_pidfd,
                 .nsd_pidns_fd = s->pidns_fd, .seccomp = &s->seccomp, .nofile = fdcloser_original_nofile(), .sandbox = { .cfg = s->cfg },
-                .cgroup_fd = -1,
+                .cgroup = CGROUP_LAUNCH_NONE,
         };
 }
 

@@ -50,7 +50,8 @@ attack_on() {
 	fuse-runtime-dir) fuse_attack ;;
 	refusal-flood) nsclient burst 100000 "$SH/x" >/dev/null 2>&1 & FLOOD=$! ;;
 	launch-flood) (for i in $(seq 2000); do as "$UA" "$CLEARNET_RUN" --socket "$SOCKET" -- true >/dev/null 2>&1; done) & FLOOD=$! ;;
-	fork-bomb) as "$UA" "$CLEARNET_RUN" --socket "$SOCKET" -- "$SH/bin/bomb" >/dev/null 2>&1 & FLOOD=$!; sleep 1 ;;
+	# (AS_EXEC: FLOOD is clearnet-run itself, whose end ends the bomb; not a subshell)
+	fork-bomb) AS_EXEC=1 as "$UA" "$CLEARNET_RUN" --socket "$SOCKET" -- "$SH/bin/bomb" >/dev/null 2>&1 & FLOOD=$!; sleep 1 ;;
 	esac
 }
 attack_off() {

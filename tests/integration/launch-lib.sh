@@ -113,7 +113,7 @@ EOF
 as() {
 	local user=$1
 	shift
-	setpriv --reuid="$user" --regid="$user" --init-groups --inh-caps=-all -- \
+	${AS_EXEC:+exec} setpriv --reuid="$user" --regid="$user" --init-groups --inh-caps=-all -- \
 		env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$SH/home/$user" USER="$user" LANG=C "$@"
 }
 

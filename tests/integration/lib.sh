@@ -816,35 +816,86 @@ expect_fenced() {
 		fail "$phase: nsd did not put the namespace's table back"
 }
 
-# cgroup v2 for the test's nsd: a subtree this test creates (below the cgroup v2 root,
-# whose subtree_control must already enable pids: the test never changes a cgroup it did
-# not make) and removes, given to nsd as [daemon] cgroup. Where this machine cannot
-# delegate one, the config says so explicitly: [daemon] limits = no.
+# cgroups for the test's nsd: a subtree this test creates and removes, given to nsd in the
+# config (the test never changes a cgroup it did not make). cgroup v2 first: below the
+# cgroup v2 root, whose subtree_control must already enable pids, as [daemon] cgroup
+# (CG_KIND=v2). On a hybrid host (the pids controller bound to a cgroup v1 hierarchy):
+# below the roots of the v1 pids and memory hierarchies, as [daemon] cgroup_v1_pids and
+# cgroup_v1_memory (CG_KIND=v1; CG_TEST_MEM: the memory one). CG_TEST is where launches'
+# pids limits go. Where this machine has neither, the config says so explicitly:
+# [daemon] limits = no.
 
-CG_TEST='' CG_NOTE=''
+CG_TEST='' CG_TEST_MEM='' CG_KIND='' CG_NOTE=''
+# cgroup_mount CONTROLLER: the mount point of the cgroup v1 hierarchy with it
+# (CONTROLLER "": the cgroup2 file system)
+cgroup_mount() {
+	awk -v c="$1" '{
+		for (i = 7; i <= NF; i++) if ($i == "-") break
+		if (c == "" && $(i + 1) == "cgroup2") { print $5; exit }
+		if (c != "" && $(i + 1) == "cgroup") {
+			n = split($(i + 3), o, ","); for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }
+		}
+	}' /proc/self/mountinfo
+}
+
 cgroup_test_setup() {
 	[ -z "$CG_TEST$CG_NOTE" ] || return 0
-	local mnt
-	mnt=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
-	if [ -z "$mnt" ]; then
-		CG_NOTE="no cgroup v2 file system is mounted"
-	elif ! grep -qw pids "$mnt/cgroup.subtree_control" 2>/dev/null; then
-		CG_NOTE="the cgroup v2 controller pids is not enabled in $mnt/cgroup.subtree_control (bound to cgroup v1 here?)"
-	elif ! CG_TEST=$(mktemp -d "$mnt/clearnet-it.XXXXXX"); then
-		CG_TEST='' CG_NOTE="cannot create a cgroup in $mnt"
+	local mnt pids mem
+	mnt=$(cgroup_mount '')
+	if [ -n "$mnt" ] && grep -qw pids "$mnt/cgroup.subtree_control" 2>/dev/null; then
+		CG_TEST=$(mktemp -d "$mnt/clearnet-it.XXXXXX") || CG_TEST='' CG_NOTE="cannot create a cgroup in $mnt"
+		CG_KIND=v2 CG_TEST_MEM=$CG_TEST
+	elif pids=$(cgroup_mount pids) && [ -n "$pids" ]; then
+		CG_KIND=v1
+		if ! CG_TEST=$(mktemp -d "$pids/clearnet-it.XXXXXX"); then
+			CG_TEST='' CG_NOTE="cannot create a cgroup in the cgroup v1 pids hierarchy $pids"
+		elif mem=$(cgroup_mount memory) && [ -n "$mem" ]; then
+			CG_TEST_MEM=$(mktemp -d "$mem/clearnet-it.XXXXXX") || CG_TEST_MEM=''
+		fi
+	elif [ -z "$mnt" ]; then
+		CG_NOTE="no cgroup v2 file system is mounted, and no cgroup v1 pids hierarchy"
+	else
+		CG_NOTE="the cgroup v2 controller pids is not enabled in $mnt/cgroup.subtree_control, and no cgroup v1 pids hierarchy is mounted"
 	fi
 	[ -z "$CG_NOTE" ] || info "note: $CG_NOTE: nsd runs with [daemon] limits = no"
 }
 
-# cgroup_conf: the [daemon] line for it
+# cgroup_conf: the [daemon] lines for it
 cgroup_conf() {
-	if [ -n "$CG_TEST" ]; then echo "cgroup = $CG_TEST"; else echo "limits = no"; fi
+	if [ "$CG_KIND" = v2 ] && [ -n "$CG_TEST" ]; then
+		echo "cgroup = $CG_TEST"
+	elif [ -n "$CG_TEST" ]; then
+		echo "cgroup_v1_pids = $CG_TEST"
+		[ -z "$CG_TEST_MEM" ] || echo "cgroup_v1_memory = $CG_TEST_MEM"
+	else
+		echo "limits = no"
+	fi
 }
 
-# cgroup_test_remove: end whatever is left in the test's cgroup and remove it (bounded)
+# cgroup_v1_remove DIR: end what is in the v1 cgroup DIR and below, remove them (bounded)
+cgroup_v1_remove() {
+	local i d left
+	for i in $(seq 50); do
+		left=$(find "$1" -name cgroup.procs -exec cat {} + 2>/dev/null | grep -vx 0)
+		[ -n "$left" ] || break
+		# shellcheck disable=SC2086 # one pid a word
+		kill -KILL $left 2>/dev/null
+		sleep 0.1
+	done
+	find "$1" -depth -mindepth 1 -type d 2>/dev/null | while read -r d; do rmdir "$d" 2>/dev/null; done
+	rmdir "$1" 2>/dev/null || echo "# note: could not remove the test's cgroup $1"
+}
+
+# cgroup_test_remove: end whatever is left in the test's cgroups and remove them (bounded)
 cgroup_test_remove() {
-	[ -n "$CG_TEST" ] && [ -d "$CG_TEST" ] || return 0
+	[ -n "$CG_TEST" ] || return 0
 	local i d
+	if [ "$CG_KIND" = v1 ]; then
+		[ ! -d "$CG_TEST" ] || cgroup_v1_remove "$CG_TEST"
+		[ -z "$CG_TEST_MEM" ] || [ ! -d "$CG_TEST_MEM" ] || cgroup_v1_remove "$CG_TEST_MEM"
+		return 0
+	fi
+	[ -d "$CG_TEST" ] || return 0
 	echo 1 >"$CG_TEST/cgroup.kill" 2>/dev/null
 	for i in $(seq 50); do
 		grep -q 'populated 0' "$CG_TEST/cgroup.events" 2>/dev/null && break

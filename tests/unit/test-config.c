@@ -219,11 +219,20 @@ static void test_policy(void) {
                 CHECK(b && b->enabled && b->instances == 1 && b->args == APP_ARGS_NONE && b->sockets == 0, "app defaults");
                 CHECK(a && a->max_processes == 2048 && a->max_memory == 2ULL << 30, "app limits");
                 CHECK(b && b->max_processes == 1024 && b->max_memory == 0, "app limits' defaults");
-                CHECK(cfg.run.max_processes == 1024 && cfg.run.max_memory == 0 && cfg.daemon.limits && !cfg.daemon.cgroup,
-                      "[run] limits' and [daemon] cgroup defaults");
+                CHECK(cfg.run.max_processes == 1024 && cfg.run.max_memory == 0 && cfg.daemon.limits && !cfg.daemon.cgroup &&
+                      !cfg.daemon.cgroup_v1_pids && !cfg.daemon.cgroup_v1_memory, "[run] limits' and [daemon] cgroup defaults");
                 CHECK(!config_find_app(&cfg, "nope"), "unknown app");
                 CHECK(!cfg.portal.on_online, "on_online: none by default");
         }
+        free(err);
+        config_free(&cfg);
+
+        /* The cgroup v1 base of a hybrid host. */
+        err = NULL;
+        r = load("[daemon]\ncgroup_v1_pids = /sys/fs/cgroup/pids/c\ncgroup_v1_memory = /sys/fs/cgroup/memory/c\n", &cfg, &err);
+        CHECK(r == 0 && cfg.daemon.cgroup_v1_pids && strcmp(cfg.daemon.cgroup_v1_pids, "/sys/fs/cgroup/pids/c") == 0 &&
+              cfg.daemon.cgroup_v1_memory && strcmp(cfg.daemon.cgroup_v1_memory, "/sys/fs/cgroup/memory/c") == 0,
+              "cgroup_v1_pids and cgroup_v1_memory: %s", err ? err : "");
         free(err);
         config_free(&cfg);
 
@@ -268,6 +277,10 @@ static void test_policy(void) {
                 { "[app x]\nexec = /bin/true\nmax_memory = -1\n", "test.conf:3: invalid max_memory '-1' (none, or at least 1M: bytes with K, M, G or T)" },
                 { "[daemon]\nlimits = maybe\n", "test.conf:2: invalid boolean 'maybe' (expected yes or no)" },
                 { "[daemon]\ncgroup = relative/path\n", "test.conf:2: 'relative/path' is not an absolute path" },
+                { "[daemon]\ncgroup = /sys/fs/cgroup/a\ncgroup_v1_pids = /sys/fs/cgroup/pids/a\n",
+                  "test.conf:2: [daemon] cgroup (cgroup v2) and cgroup_v1_pids/cgroup_v1_memory (cgroup v1) exclude each other" },
+                { "[daemon]\ncgroup_v1_memory = /sys/fs/cgroup/memory/a\n", "test.conf:2: [daemon] cgroup_v1_memory needs cgroup_v1_pids" },
+                { "[daemon]\ncgroup_v1_pids = pids/a\n", "test.conf:2: 'pids/a' is not an absolute path" },
         };
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 err = NULL;
