@@ -149,9 +149,9 @@ standins() {
 	bg_stop standins
 	bg standins "$HOST" setpriv --reuid="$UA" --regid="$UA" --init-groups -- "$PYI" -u "$SH/bin/dbus-standin.py" \
 		--session "$SESSION" --a11y "$A11Y" --a11y-address "$1" --log "$CALLS"
-	wait_until 150 grep -q ready "$T/logs/standins.out" || fail "the stand-ins did not start again"
+	wait_until 300 grep -q ready "$T/logs/standins.out" || fail "the stand-ins did not start again"
 	# The new one answers, not the old one (its names may take a moment to go).
-	wait_until 100 a11y_answers "$1" || fail "org.a11y.Bus does not answer '$1' on the session bus"
+	wait_until 300 a11y_answers "$1" || fail "org.a11y.Bus does not answer '$1' on the session bus"
 }
 a11y_answers() {
 	[ "$(as "$UA" dbus-send --bus="$SESSION" --print-reply=literal --dest=org.a11y.Bus /org/a11y/bus \
