@@ -57,10 +57,10 @@ int launch_seccomp_compile(struct sock_fprog *ret) {
         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mount), 1, SCMP_A3(SCMP_CMP_MASKED_EQ, MS_SILENT, 0));
         if (r == 0)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(open_tree), 1,
-                                     SCMP_A2(SCMP_CMP_NE, VIEW_HOME_TREE_FLAGS));
+                                     SCMP_A2(SCMP_CMP_NE, VIEW_HOME_TREE_FLAGS, 0));
         if (r == 0)
                 r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(move_mount), 1,
-                                     SCMP_A4(SCMP_CMP_NE, VIEW_MOVE_MOUNT_FLAGS));
+                                     SCMP_A4(SCMP_CMP_NE, VIEW_MOVE_MOUNT_FLAGS, 0));
         if (r < 0)
                 return r;
         /* Typing into the caller's terminal, or driving the console. */

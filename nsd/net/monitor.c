@@ -180,14 +180,21 @@ static unsigned drain(struct monitor *m, int fd, const struct monitor_target *t)
                         break;
                 if (n < 0 || (size_t) n > sizeof buf)
                         return MONITOR_ALL; /* ENOBUFS (events lost) or a cut message */
-                int len = (int) n;
-                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+                /* NLMSG_OK/NLMSG_NEXT, without their signed length (clang's -Wsign-compare). */
+                size_t left = (size_t) n;
+                for (struct nlmsghdr *h = (struct nlmsghdr *) buf;
+                     left >= sizeof *h && h->nlmsg_len >= sizeof *h && h->nlmsg_len <= left;) {
                         if (h->nlmsg_type == NLMSG_OVERRUN)
                                 return MONITOR_ALL;
                         if (fd == m->route_fd)
                                 seen |= route_event(h, t);
                         else if (nft_event(h, t))
                                 seen |= fd == m->nft_fd ? MONITOR_TABLE : MONITOR_INNER;
+                        size_t step = NLMSG_ALIGN(h->nlmsg_len);
+                        if (step >= left)
+                                break;
+                        left -= step;
+                        h = (struct nlmsghdr *) ((char *) h + step);
                 }
         }
         return seen;
