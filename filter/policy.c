@@ -553,13 +553,9 @@ int filter_config_load_string(struct filter_config *cfg, const char *name, const
         config_ini_setup(FILTER_MAX_LINE);   /* the same inih settings as clearnet.conf */
 
         struct parse_state st = { .cfg = cfg, .text = text };
-        r = ini_parse_string(text, on_entry, &st);
-        _cleanup_free_ char *err = st.error;
+        r = config_ini_parse(name, text, on_entry, &st, &st.error, ret_error);
         if (r < 0)
-                return -ENOMEM;
-        if (r > 0)
-                return config_format_error(ret_error, name, (unsigned) r,
-                                    err ? err : "syntax error (expected 'key = value' or '[section]')");
+                return r;
         r = cross_check(cfg, &line, &why);
         if (r == -ENOMEM)
                 return r;

@@ -1170,6 +1170,18 @@ void config_ini_setup(unsigned max_line) {
         ini_max_line = (int) max_line + 3;
 }
 
+int config_ini_parse(const char *name, const char *text, ini_handler handler, void *user, char **handler_error,
+                     char **ret_error) {
+        int r = ini_parse_string(text, handler, user);
+        _cleanup_free_ char *err = TAKE_PTR(*handler_error);
+        if (r < 0)
+                return -ENOMEM;
+        if (r > 0)
+                return config_format_error(ret_error, name, (unsigned) r,
+                                           err ? err : "syntax error (expected 'key = value' or '[section]')");
+        return 0;
+}
+
 int config_load_string(struct config *cfg, const char *name, const char *text, size_t len, char **ret_error) {
         struct parse_state st = { .cfg = cfg, .name = name, .text = text };
         _cleanup_free_ char *why = NULL;
@@ -1181,13 +1193,11 @@ int config_load_string(struct config *cfg, const char *name, const char *text, s
 
         config_ini_setup(CONFIG_MAX_LINE);
 
-        int r = ini_parse_string(text, on_ini_entry, &st);
-        if (r != 0) {
-                _cleanup_free_ char *err = st.error;
-                if (r < 0)
-                        return config_format_error(ret_error, name, 0, "out of memory");
-                return config_format_error(ret_error, name, (unsigned) r, err ? err : "syntax error (expected 'key = value' or '[section]')");
-        }
+        int r = config_ini_parse(name, text, on_ini_entry, &st, &st.error, ret_error);
+        if (r == -ENOMEM)
+                return config_format_error(ret_error, name, 0, "out of memory");
+        if (r < 0)
+                return r;
         if (cross_check(cfg, text, &line, &why) < 0)
                 return config_format_error(ret_error, name, line, why);
         return 0;

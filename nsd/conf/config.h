@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <ini.h>
+
 #include "strv.h"
 #include "url.h"
 
@@ -180,6 +182,10 @@ bool ifname_is_valid(const char *s);
 /* Shared with the other INI files (clearnet-filter's filter.conf): */
 /* inih set up as for clearnet.conf: '#' and ';' comments, also inline; lines of max_line. */
 void config_ini_setup(unsigned max_line);
+/* ini_parse_string() of text; a syntax error, or what the handler left in *handler_error
+ * (taken and freed), as "name:line: why" in *ret_error (-EINVAL); -ENOMEM without one. */
+int config_ini_parse(const char *name, const char *text, ini_handler handler, void *user, char **handler_error,
+                     char **ret_error);
 /* "name:line: why" ("name: why" when line is 0) in *ret_error; returns -EINVAL. */
 int config_format_error(char **ret_error, const char *name, unsigned line, const char *why);
 /* A bind/bind_ro path: absolute, canonical (no symlink, no . or .. component, no
